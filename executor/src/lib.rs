@@ -1,0 +1,1 @@
+//! corium-executor: filled by its own issue.

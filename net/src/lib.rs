@@ -1,0 +1,1 @@
+//! corium-net: filled by its own issue.

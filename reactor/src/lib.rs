@@ -1,0 +1,1 @@
+//! corium-reactor: filled by its own issue.

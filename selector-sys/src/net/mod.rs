@@ -1,0 +1,1 @@
+//! Nonblocking sockets (placeholder, filled next).

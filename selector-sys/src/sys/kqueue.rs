@@ -1,0 +1,1 @@
+//! The kqueue backend (being written).

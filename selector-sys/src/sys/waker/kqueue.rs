@@ -1,0 +1,1 @@
+//! The EVFILT_USER waker (being written).
