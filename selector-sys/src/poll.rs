@@ -61,7 +61,8 @@ impl Poll {
     ///   a sub-millisecond timeout is passed with nanosecond precision where the kernel has
     ///   `epoll_pwait2` (Linux 5.11+) or `kevent`, and rounded *up* to the next millisecond
     ///   elsewhere — never down to a busy 0 ms spin. A timeout longer than the kernel accepts
-    ///   (about 24.8 days for `epoll_wait`) is clamped; the call then returns with no events.
+    ///   (about 24.8 days for `epoll_wait`, 10^8 s for `kevent`, whose older macOS kernels
+    ///   reject more) is clamped; the call then returns with no events.
     ///
     /// # Errors
     /// * `Interrupted` when a signal handler ran while waiting (`EINTR`). The policy is to

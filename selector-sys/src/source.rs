@@ -89,8 +89,8 @@ impl<T: Source + ?Sized> Source for Box<T> {
 /// A borrowed raw file descriptor as a [`Source`], for fds corium does not wrap itself.
 ///
 /// The caller keeps the fd open while it is registered and deregisters it before closing it
-/// (closing a registered fd silently removes it from epoll and kqueue, but only once every
-/// duplicate of it is closed).
+/// (closing a registered fd silently removes it: kqueue drops the registration when that
+/// descriptor is closed, epoll only once every duplicate of the open file is closed).
 ///
 /// # Examples
 ///

@@ -1,6 +1,6 @@
 //! The one door to the kernel.
 //!
-//! Every raw libc call in corium goes through [`syscall!`](crate::syscall). The macro does three
+//! Every raw libc call in corium goes through [`syscall!`](crate::syscall!). The macro does three
 //! things, always the same way, so no call site can get them wrong:
 //!
 //! 1. runs the call inside an `unsafe` block (the caller's `// SAFETY:` comment, written above
@@ -33,7 +33,13 @@
 #[macro_export]
 macro_rules! syscall {
     ($fn:ident ( $($arg:expr),* $(,)? )) => {{
-        #[allow(unused_unsafe, clippy::undocumented_unsafe_blocks)]
+        // The caller's `// SAFETY:` comment above the invocation covers the call *and* its
+        // argument expressions, which is why they may be evaluated inside the block.
+        #[allow(
+            unused_unsafe,
+            clippy::undocumented_unsafe_blocks,
+            clippy::macro_metavars_in_unsafe
+        )]
         let res = unsafe { $crate::__libc::$fn($($arg),*) };
         if res == -1 {
             ::std::result::Result::Err(::std::io::Error::last_os_error())
