@@ -1,8 +1,16 @@
 //! # corium
 //!
-//! An async I/O stack written from the syscalls up. This facade re-exports the layers:
+//! An async I/O stack written from the syscalls up. This facade re-exports the layers, bottom
+//! to top:
 //!
 //! * [`sys`] — the selector (epoll/kqueue), wakers and nonblocking sockets
 //!   (`corium-selector-sys`).
+//! * [`reactor`] — the I/O driver (readiness, ticks, wakers) and the time driver
+//!   (`corium-reactor`); its timers are [`time`].
+//! * [`runtime`], [`task`], [`spawn`] — tasks and the current-thread and work-stealing
+//!   schedulers (`corium-executor`).
 
+pub use corium_executor::{runtime, spawn, task};
+pub use corium_reactor as reactor;
+pub use corium_reactor::time;
 pub use corium_selector_sys as sys;

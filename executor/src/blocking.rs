@@ -1,0 +1,299 @@
+//! The blocking pool: threads for closures that block (file I/O, CPU-heavy work, FFI).
+//!
+//! `spawn_blocking` queues the closure as a task and hands it to an idle pool thread, or
+//! starts a new thread while fewer than `max_blocking_threads` exist; past the cap, closures
+//! wait in the queue for a busy thread to finish. An idle thread exits after `keep_alive`
+//! without work, so a burst does not leave hundreds of threads behind.
+//!
+//! Shutdown cancels every closure that has not started (its `JoinHandle` yields a cancelled
+//! error), then waits — for as long as the caller allows — for the running ones to return.
+//! A running closure cannot be interrupted; `Runtime::shutdown_timeout` therefore gives up
+//! waiting at its deadline and leaves the stuck thread detached.
+
+use crate::context;
+use crate::loom::{lock, Condvar, Mutex};
+use crate::runtime::builder::ThreadConfig;
+use crate::scheduler;
+use crate::task::{self, Id, JoinHandle, Notified, Schedule, Task};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// The pool; the runtime owns it and shuts it down last.
+pub(crate) struct BlockingPool {
+    spawner: Spawner,
+}
+
+/// Queues closures onto the pool; held by the runtime handle.
+#[derive(Clone)]
+pub(crate) struct Spawner {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    shared: Mutex<Shared>,
+    /// Idle threads wait here for work.
+    work: Condvar,
+    /// `shutdown` waits here for the last thread to exit.
+    exited: Condvar,
+    threads: ThreadConfig,
+    thread_cap: usize,
+    keep_alive: Duration,
+    /// Mirrors of `Shared` counts for lock-free metrics reads.
+    num_threads: AtomicUsize,
+    num_idle: AtomicUsize,
+    queue_depth: AtomicUsize,
+}
+
+struct Shared {
+    queue: VecDeque<Notified<BlockingSchedule>>,
+    num_threads: usize,
+    num_idle: usize,
+    /// Wake-ups sent to idle threads and not yet taken (an idle thread that times out must
+    /// not exit if one is meant for it).
+    num_notify: usize,
+    shutdown: bool,
+}
+
+/// Blocking tasks are never woken (their only poll completes), so the scheduler is a stub.
+pub(crate) struct BlockingSchedule;
+
+impl Schedule for BlockingSchedule {
+    fn schedule(&self, task: Notified<Self>) {
+        // Unreachable by construction (see above); dropping the entry is the safe response.
+        drop(task);
+    }
+
+    fn release(&self, _task: &Task<Self>) -> Option<Task<Self>> {
+        None
+    }
+}
+
+/// A closure as a future that completes on its first poll.
+struct BlockingTask<F> {
+    func: Option<F>,
+}
+
+impl<F> Unpin for BlockingTask<F> {}
+
+impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
+    type Output = R;
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
+        let func = self
+            .func
+            .take()
+            .expect("blocking task polled after completion");
+        Poll::Ready(func())
+    }
+}
+
+impl BlockingPool {
+    pub(crate) fn new(
+        threads: ThreadConfig,
+        thread_cap: usize,
+        keep_alive: Duration,
+    ) -> BlockingPool {
+        BlockingPool {
+            spawner: Spawner {
+                inner: Arc::new(Inner {
+                    shared: Mutex::new(Shared {
+                        queue: VecDeque::new(),
+                        num_threads: 0,
+                        num_idle: 0,
+                        num_notify: 0,
+                        shutdown: false,
+                    }),
+                    work: Condvar::new(),
+                    exited: Condvar::new(),
+                    threads,
+                    thread_cap,
+                    keep_alive,
+                    num_threads: AtomicUsize::new(0),
+                    num_idle: AtomicUsize::new(0),
+                    queue_depth: AtomicUsize::new(0),
+                }),
+            },
+        }
+    }
+
+    pub(crate) fn spawner(&self) -> &Spawner {
+        &self.spawner
+    }
+
+    /// Cancels queued closures and waits until every pool thread has exited or `deadline`
+    /// passes. `true` if all exited.
+    pub(crate) fn shutdown(&self, deadline: Option<Instant>) -> bool {
+        let inner = &self.spawner.inner;
+        let mut shared = lock(&inner.shared);
+        let queued = if shared.shutdown {
+            VecDeque::new()
+        } else {
+            shared.shutdown = true;
+            inner.work.notify_all();
+            std::mem::take(&mut shared.queue)
+        };
+        inner.queue_depth.store(0, Relaxed);
+        drop(shared);
+        for task in queued {
+            task.shutdown();
+        }
+        let mut shared = lock(&inner.shared);
+        while shared.num_threads > 0 {
+            match deadline {
+                None => shared = inner.exited.wait(shared).unwrap_or_else(|e| e.into_inner()),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return false;
+                    }
+                    shared = inner
+                        .exited
+                        .wait_timeout(shared, deadline - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+            }
+        }
+        true
+    }
+}
+
+impl Spawner {
+    /// Queues `func`; `rt` becomes the current runtime on the thread that runs it.
+    pub(crate) fn spawn_blocking<F, R>(&self, rt: &scheduler::Handle, func: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (task, join) = task::unowned(
+            BlockingTask { func: Some(func) },
+            BlockingSchedule,
+            Id::next(),
+        );
+        let inner = &self.inner;
+        let mut shared = lock(&inner.shared);
+        if shared.shutdown {
+            drop(shared);
+            task.shutdown();
+            return join;
+        }
+        shared.queue.push_back(task);
+        inner.queue_depth.store(shared.queue.len(), Relaxed);
+        if shared.num_idle > 0 {
+            shared.num_idle -= 1;
+            inner.num_idle.store(shared.num_idle, Relaxed);
+            shared.num_notify += 1;
+            inner.work.notify_one();
+            return join;
+        }
+        if shared.num_threads >= inner.thread_cap {
+            // At the cap: a busy thread takes it when it finishes.
+            return join;
+        }
+        shared.num_threads += 1;
+        inner.num_threads.store(shared.num_threads, Relaxed);
+        drop(shared);
+        if let Err(err) = self.spawn_thread(rt) {
+            let mut shared = lock(&inner.shared);
+            shared.num_threads -= 1;
+            inner.num_threads.store(shared.num_threads, Relaxed);
+            if shared.num_threads == 0 {
+                // No thread will ever run the queue: fail its closures rather than hang them.
+                let queued = std::mem::take(&mut shared.queue);
+                inner.queue_depth.store(0, Relaxed);
+                drop(shared);
+                for task in queued {
+                    task.shutdown();
+                }
+            }
+            // Reported through the JoinHandle (cancelled); there is no other channel here.
+            let _ = err;
+        }
+        join
+    }
+
+    fn spawn_thread(&self, rt: &scheduler::Handle) -> std::io::Result<()> {
+        let inner = self.inner.clone();
+        let rt = rt.clone();
+        self.inner.threads.builder().spawn(move || {
+            if let Some(f) = &inner.threads.on_start {
+                f();
+            }
+            {
+                // Blocking closures may use `Handle::current` and spawn, and may even
+                // `block_on` (they are not on a runtime thread).
+                let _current = context::set_current(&rt);
+                let _reactor = rt.driver().enter();
+                inner.run();
+            }
+            drop(rt);
+            if let Some(f) = &inner.threads.on_stop {
+                f();
+            }
+            let mut shared = lock(&inner.shared);
+            shared.num_threads -= 1;
+            inner.num_threads.store(shared.num_threads, Relaxed);
+            drop(shared);
+            inner.exited.notify_all();
+        })?;
+        Ok(())
+    }
+
+    pub(crate) fn num_threads(&self) -> usize {
+        self.inner.num_threads.load(Relaxed)
+    }
+
+    pub(crate) fn num_idle_threads(&self) -> usize {
+        self.inner.num_idle.load(Relaxed)
+    }
+
+    pub(crate) fn queue_depth(&self) -> usize {
+        self.inner.queue_depth.load(Relaxed)
+    }
+}
+
+impl Inner {
+    /// A pool thread: run queued closures; idle up to `keep_alive`; exit on shutdown.
+    fn run(&self) {
+        let mut shared = lock(&self.shared);
+        'work: loop {
+            while let Some(task) = shared.queue.pop_front() {
+                self.queue_depth.store(shared.queue.len(), Relaxed);
+                drop(shared);
+                task.run();
+                shared = lock(&self.shared);
+            }
+            if shared.shutdown {
+                return;
+            }
+            shared.num_idle += 1;
+            self.num_idle.store(shared.num_idle, Relaxed);
+            let deadline = Instant::now() + self.keep_alive;
+            loop {
+                let now = Instant::now();
+                let timeout = deadline.saturating_duration_since(now);
+                shared = self
+                    .work
+                    .wait_timeout(shared, timeout)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+                if shared.num_notify > 0 {
+                    // The notifier already counted us as busy.
+                    shared.num_notify -= 1;
+                    continue 'work;
+                }
+                if shared.shutdown || Instant::now() >= deadline {
+                    shared.num_idle -= 1;
+                    self.num_idle.store(shared.num_idle, Relaxed);
+                    return;
+                }
+                // Spurious wake-up: keep waiting for the rest of the keep-alive.
+            }
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! [`Builder`]: choosing a scheduler flavour and its knobs.
+
+use super::{Flavor, Runtime};
+use crate::blocking::BlockingPool;
+use crate::driver;
+use crate::scheduler::{self, current_thread, multi_thread, Config};
+use std::fmt;
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub(crate) type Callback = Arc<dyn Fn() + Send + Sync + 'static>;
+
+/// Configures and builds a [`Runtime`].
+///
+/// # Examples
+/// ```
+/// use corium_executor::runtime::Builder;
+///
+/// let rt = Builder::new_multi_thread()
+///     .worker_threads(2)
+///     .thread_name("my-worker")
+///     .enable_all()
+///     .build()?;
+/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct Builder {
+    kind: Kind,
+    worker_threads: Option<usize>,
+    max_blocking_threads: usize,
+    thread_name: Arc<dyn Fn() -> String + Send + Sync + 'static>,
+    thread_stack_size: Option<usize>,
+    thread_keep_alive: Duration,
+    on_thread_start: Option<Callback>,
+    on_thread_stop: Option<Callback>,
+    enable_io: bool,
+    enable_time: bool,
+    event_interval: u32,
+    global_queue_interval: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    CurrentThread,
+    MultiThread,
+}
+
+/// How runtime threads (workers and the blocking pool) are made.
+#[derive(Clone)]
+pub(crate) struct ThreadConfig {
+    pub(crate) name: Arc<dyn Fn() -> String + Send + Sync + 'static>,
+    pub(crate) stack_size: Option<usize>,
+    pub(crate) on_start: Option<Callback>,
+    pub(crate) on_stop: Option<Callback>,
+}
+
+impl ThreadConfig {
+    pub(crate) fn builder(&self) -> std::thread::Builder {
+        let builder = std::thread::Builder::new().name((self.name)());
+        match self.stack_size {
+            Some(size) => builder.stack_size(size),
+            None => builder,
+        }
+    }
+}
+
+impl Builder {
+    /// A builder for the current-thread flavour: tasks run on the thread calling
+    /// [`Runtime::block_on`].
+    pub fn new_current_thread() -> Builder {
+        Builder::new(Kind::CurrentThread)
+    }
+
+    /// A builder for the work-stealing flavour: tasks run on a pool of worker threads
+    /// (one per CPU by default).
+    pub fn new_multi_thread() -> Builder {
+        Builder::new(Kind::MultiThread)
+    }
+
+    fn new(kind: Kind) -> Builder {
+        Builder {
+            kind,
+            worker_threads: None,
+            max_blocking_threads: 512,
+            thread_name: Arc::new(|| "corium-runtime-worker".to_owned()),
+            thread_stack_size: None,
+            thread_keep_alive: Duration::from_secs(10),
+            on_thread_start: None,
+            on_thread_stop: None,
+            enable_io: false,
+            enable_time: false,
+            event_interval: 61,
+            global_queue_interval: 61,
+        }
+    }
+
+    /// Number of worker threads (multi-thread flavour; ignored by current-thread). Default: the
+    /// number of CPUs. `0` makes [`build`](Builder::build) fail.
+    pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// Most threads the blocking pool runs at once (default 512). `0` makes
+    /// [`build`](Builder::build) fail.
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// Name of every runtime thread.
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
+        let name = name.into();
+        self.thread_name = Arc::new(move || name.clone());
+        self
+    }
+
+    /// Computes the name of each new runtime thread.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let rt = corium_executor::runtime::Builder::new_multi_thread()
+    ///     .thread_name_fn(|| {
+    ///         static ID: AtomicUsize = AtomicUsize::new(0);
+    ///         format!("worker-{}", ID.fetch_add(1, Ordering::Relaxed))
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn thread_name_fn(
+        &mut self,
+        f: impl Fn() -> String + Send + Sync + 'static,
+    ) -> &mut Builder {
+        self.thread_name = Arc::new(f);
+        self
+    }
+
+    /// Stack size of runtime threads (default: std's).
+    pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
+        self.thread_stack_size = Some(bytes);
+        self
+    }
+
+    /// How long an idle blocking-pool thread waits for work before exiting (default 10 s).
+    pub fn thread_keep_alive(&mut self, duration: Duration) -> &mut Builder {
+        self.thread_keep_alive = duration;
+        self
+    }
+
+    /// Runs on every runtime thread when it starts.
+    pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.on_thread_start = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs on every runtime thread just before it exits.
+    pub fn on_thread_stop(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.on_thread_stop = Some(Arc::new(f));
+        self
+    }
+
+    /// Enables the I/O driver (sockets).
+    pub fn enable_io(&mut self) -> &mut Builder {
+        self.enable_io = true;
+        self
+    }
+
+    /// Enables timers (`sleep`, `timeout`, `interval`).
+    pub fn enable_time(&mut self) -> &mut Builder {
+        self.enable_time = true;
+        self
+    }
+
+    /// Enables both I/O and timers.
+    pub fn enable_all(&mut self) -> &mut Builder {
+        self.enable_io().enable_time()
+    }
+
+    /// Every this many scheduler ticks, a busy worker polls the driver for I/O without
+    /// blocking (default 61). `0` makes [`build`](Builder::build) fail.
+    pub fn event_interval(&mut self, ticks: u32) -> &mut Builder {
+        self.event_interval = ticks;
+        self
+    }
+
+    /// Every this many scheduler ticks, the global (injection / remote) queue is checked before
+    /// the local one, so tasks scheduled from outside are not starved (default 61). `0` makes
+    /// [`build`](Builder::build) fail.
+    pub fn global_queue_interval(&mut self, ticks: u32) -> &mut Builder {
+        self.global_queue_interval = ticks;
+        self
+    }
+
+    /// Builds the runtime: creates the reactor and, for the multi-thread flavour, starts the
+    /// workers.
+    ///
+    /// # Errors
+    /// `InvalidInput` if `worker_threads`, `max_blocking_threads`, `event_interval` or
+    /// `global_queue_interval` is 0; otherwise the error of creating the reactor (e.g. the
+    /// process is out of file descriptors) or of spawning a worker thread.
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        let invalid = |what: &str| {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{what} must be at least 1; pass a positive value"),
+            ))
+        };
+        if self.worker_threads == Some(0) {
+            return invalid("Builder::worker_threads");
+        }
+        if self.max_blocking_threads == 0 {
+            return invalid("Builder::max_blocking_threads");
+        }
+        if self.event_interval == 0 {
+            return invalid("Builder::event_interval");
+        }
+        if self.global_queue_interval == 0 {
+            return invalid("Builder::global_queue_interval");
+        }
+        let threads = ThreadConfig {
+            name: self.thread_name.clone(),
+            stack_size: self.thread_stack_size,
+            on_start: self.on_thread_start.clone(),
+            on_stop: self.on_thread_stop.clone(),
+        };
+        let config = Config {
+            global_queue_interval: self.global_queue_interval,
+            event_interval: self.event_interval,
+        };
+        let driver = driver::new_driver(self.enable_io, self.enable_time)?;
+        let blocking = BlockingPool::new(
+            threads.clone(),
+            self.max_blocking_threads,
+            self.thread_keep_alive,
+        );
+        let spawner = blocking.spawner().clone();
+        let (handle, flavor) = match self.kind {
+            Kind::CurrentThread => {
+                let h = current_thread::Handle::new(driver, spawner, config);
+                (scheduler::Handle::CurrentThread(h), Flavor::CurrentThread)
+            }
+            Kind::MultiThread => {
+                let n = self.worker_threads.unwrap_or_else(default_worker_threads);
+                let h = multi_thread::Handle::launch(n, driver, spawner, config, &threads)?;
+                (scheduler::Handle::MultiThread(h), Flavor::MultiThread)
+            }
+        };
+        Ok(Runtime::from_parts(handle, flavor, blocking))
+    }
+}
+
+fn default_worker_threads() -> usize {
+    static CACHED: AtomicUsize = AtomicUsize::new(0);
+    match CACHED.load(Relaxed) {
+        0 => {
+            let n = std::thread::available_parallelism().map_or(1, usize::from);
+            CACHED.store(n, Relaxed);
+            n
+        }
+        n => n,
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("kind", &self.kind)
+            .field("worker_threads", &self.worker_threads)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("thread_stack_size", &self.thread_stack_size)
+            .field("thread_keep_alive", &self.thread_keep_alive)
+            .field("enable_io", &self.enable_io)
+            .field("enable_time", &self.enable_time)
+            .field("event_interval", &self.event_interval)
+            .field("global_queue_interval", &self.global_queue_interval)
+            .finish_non_exhaustive()
+    }
+}

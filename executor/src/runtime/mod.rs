@@ -1,0 +1,185 @@
+//! The runtime: a scheduler, a reactor and a blocking pool, built by [`Builder`].
+//!
+//! * [`Runtime`] owns them; dropping it shuts everything down.
+//! * [`Handle`] is a cheap, clonable reference used to spawn from anywhere
+//!   ([`Handle::current`] inside the runtime).
+//! * [`RuntimeMetrics`] reads the per-worker counters.
+
+pub(crate) mod builder;
+mod handle;
+mod metrics;
+
+pub use self::builder::Builder;
+pub use self::handle::{EnterGuard, Handle, RuntimeFlavor};
+pub use self::metrics::RuntimeMetrics;
+pub use crate::context::TryCurrentError;
+
+use crate::blocking::BlockingPool;
+use crate::context;
+use crate::scheduler;
+use crate::task::JoinHandle;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::time::{Duration, Instant};
+
+/// The flavour a runtime was built with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    CurrentThread,
+    MultiThread,
+}
+
+/// An executor with its reactor and blocking pool.
+///
+/// # Shutdown
+///
+/// Dropping the runtime cancels every task (their futures are dropped: on the dropping thread
+/// for the current-thread flavour, on the workers for the multi-thread one), shuts the reactor
+/// down, then waits for running blocking closures to return. A closure that never returns
+/// makes the drop wait forever; use [`shutdown_timeout`](Runtime::shutdown_timeout) or
+/// [`shutdown_background`](Runtime::shutdown_background) when that can happen.
+///
+/// # Examples
+/// ```
+/// use corium_executor::runtime::Runtime;
+///
+/// let rt = Runtime::new()?;
+/// let task = rt.spawn(async { "hello" });
+/// assert_eq!(rt.block_on(task).unwrap(), "hello");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct Runtime {
+    handle: Handle,
+    flavor: Flavor,
+    blocking: BlockingPool,
+    shut_down: bool,
+}
+
+impl Runtime {
+    /// A multi-thread runtime with I/O and timers enabled and default settings.
+    ///
+    /// # Errors
+    /// As [`Builder::build`].
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new_multi_thread().enable_all().build()
+    }
+
+    pub(crate) fn from_parts(
+        handle: scheduler::Handle,
+        flavor: Flavor,
+        blocking: BlockingPool,
+    ) -> Runtime {
+        Runtime {
+            handle: Handle { inner: handle },
+            flavor,
+            blocking,
+            shut_down: false,
+        }
+    }
+
+    /// Runs `future` to completion on the calling thread, with this runtime current.
+    ///
+    /// On a current-thread runtime this is also what runs the spawned tasks.
+    ///
+    /// # Panics
+    /// If called from a thread that is already driving a runtime (inside `block_on` or on a
+    /// worker thread): that would block the thread its own tasks need. Use
+    /// [`Handle::spawn`] and `.await` the result instead.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.handle.block_on(future)
+    }
+
+    /// Spawns a task onto this runtime (see [`Handle::spawn`]).
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Runs a blocking closure on the blocking pool (see [`Handle::spawn_blocking`]).
+    pub fn spawn_blocking<F, R>(&self, func: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(func)
+    }
+
+    /// A handle to this runtime.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Makes this runtime current on this thread until the guard drops, so `spawn` works
+    /// outside `block_on`.
+    pub fn enter(&self) -> EnterGuard<'_> {
+        self.handle.enter()
+    }
+
+    /// The runtime's counters (see [`RuntimeMetrics`]).
+    pub fn metrics(&self) -> RuntimeMetrics {
+        self.handle.metrics()
+    }
+
+    /// Shuts down, waiting at most `timeout` for workers and blocking closures to finish.
+    /// Threads still busy at the deadline are left running, detached.
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        let deadline = Instant::now().checked_add(timeout);
+        self.shutdown(Some(deadline.unwrap_or_else(far_future)));
+    }
+
+    /// Shuts down without waiting for anything: tasks are cancelled (by the workers, in the
+    /// background, for the multi-thread flavour) and running blocking closures are detached.
+    pub fn shutdown_background(mut self) {
+        self.shutdown(Some(Instant::now()));
+    }
+
+    fn shutdown(&mut self, deadline: Option<Instant>) {
+        if std::mem::replace(&mut self.shut_down, true) {
+            return;
+        }
+        // Dropped on one of its own threads (a task owning its runtime): waiting for the
+        // workers would wait for ourselves.
+        let on_own_thread =
+            context::with_current(|h| h.ptr_eq(&self.handle.inner)).unwrap_or(false);
+        let deadline = if on_own_thread {
+            Some(Instant::now())
+        } else {
+            deadline
+        };
+        match &self.handle.inner {
+            scheduler::Handle::CurrentThread(h) => h.shutdown(),
+            scheduler::Handle::MultiThread(h) => {
+                h.shutdown();
+                h.wait_for_workers(deadline);
+            }
+        }
+        self.blocking.shutdown(deadline);
+    }
+}
+
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(86_400 * 365 * 30)
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shutdown(None);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("flavor", &self.flavor)
+            .finish_non_exhaustive()
+    }
+}
+
+// See the same impls on `Handle`.
+impl std::panic::UnwindSafe for Runtime {}
+impl std::panic::RefUnwindSafe for Runtime {}

@@ -1,0 +1,652 @@
+//! One worker thread: its run loop, its queues, and how tasks get scheduled onto it.
+//!
+//! The loop, once per *tick*:
+//!
+//! 1. every `event_interval` ticks, *maintenance*: poll the driver without blocking (if no one
+//!    is parked on it) and check for shutdown;
+//! 2. take a task: the LIFO slot, then the local queue, then a batch from the injector (every
+//!    `global_queue_interval` ticks the injector goes first);
+//! 3. otherwise *search*: steal half a sibling's queue, or a batch of the injector;
+//! 4. otherwise *park* until a producer, the driver or shutdown wakes the worker.
+//!
+//! A task runs inside one coop budget together with the (at most
+//! [`MAX_LIFO_POLLS_PER_TICK`]) LIFO tasks it wakes.
+
+use super::idle::Idle;
+use super::Handle;
+use crate::coop;
+use crate::driver::{Driver, DriverHandle};
+use crate::loom::atomic::{AtomicBool, Ordering::SeqCst};
+use crate::loom::{lock, Condvar, Mutex};
+use crate::runtime::builder::ThreadConfig;
+use crate::scheduler::park::{Parker, Unparker};
+use crate::scheduler::stats::{CachePadded, WorkerMetrics};
+use crate::scheduler::{self, rand::FastRand};
+use crate::trace::{self, Dest};
+use crate::{context, task};
+use crossbeam_deque::{Injector, Steal, Stealer, Worker as LocalQueue};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Instant;
+
+type Notified = task::Notified<Arc<Handle>>;
+
+/// Tasks a local queue holds before half of it overflows into the injector. crossbeam's deque
+/// is unbounded, so the bound is enforced here, on push.
+pub(crate) const LOCAL_QUEUE_CAPACITY: usize = 256;
+
+/// LIFO-slot polls allowed back to back after one task; the next one goes to the back of the
+/// local queue, so a ping-pong pair cannot monopolise the worker.
+pub(crate) const MAX_LIFO_POLLS_PER_TICK: usize = 3;
+
+/// Most tasks one steal takes from a sibling (crossbeam never takes more than half).
+const STEAL_BATCH_LIMIT: usize = LOCAL_QUEUE_CAPACITY / 2;
+
+/// State shared by all workers of one runtime.
+pub(crate) struct Shared {
+    remotes: Box<[Remote]>,
+    inject: Injector<Notified>,
+    idle: Idle,
+    pub(super) owned: task::list::OwnedTasks<Arc<Handle>>,
+    shutdown: AtomicBool,
+    /// The reactor driver; an idle worker parks in it if it wins the `try_lock`.
+    driver: Mutex<Option<Driver>>,
+    metrics: Box<[CachePadded<WorkerMetrics>]>,
+    /// Workers still running, and whether the last one finished the cleanup.
+    exit: Mutex<ExitState>,
+    exited: Condvar,
+}
+
+struct ExitState {
+    live: usize,
+    done: bool,
+}
+
+/// What other threads may touch of a worker.
+struct Remote {
+    steal: Stealer<Notified>,
+    unpark: Unparker,
+}
+
+/// What only the worker thread touches. Boxed so it moves cheaply in and out of [`Context`].
+pub(crate) struct Core {
+    index: usize,
+    tick: u32,
+    lifo_slot: Option<Notified>,
+    run_queue: LocalQueue<Notified>,
+    is_searching: bool,
+    is_shutdown: bool,
+    /// `None` while the worker is parked (wakes during a driver turn then do not notify).
+    park: Option<Parker>,
+    rand: FastRand,
+}
+
+/// The worker thread's view of itself; reachable from task code through [`CURRENT`].
+struct Context {
+    handle: Arc<Handle>,
+    index: usize,
+    /// The core, whenever a task runs or the driver turns, so wakes can go local.
+    core: RefCell<Option<Box<Core>>>,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<Context>>> = const { RefCell::new(None) };
+}
+
+impl Shared {
+    pub(super) fn new(
+        num_workers: usize,
+        driver: Driver,
+        driver_handle: DriverHandle,
+    ) -> (Shared, Vec<Core>) {
+        let mut remotes = Vec::with_capacity(num_workers);
+        let mut cores = Vec::with_capacity(num_workers);
+        for index in 0..num_workers {
+            let run_queue = LocalQueue::new_fifo();
+            let park = Parker::new(Some(driver_handle.clone()));
+            remotes.push(Remote {
+                steal: run_queue.stealer(),
+                unpark: park.unparker(),
+            });
+            cores.push(Core {
+                index,
+                tick: 0,
+                lifo_slot: None,
+                run_queue,
+                is_searching: false,
+                is_shutdown: false,
+                park: Some(park),
+                rand: FastRand::new(),
+            });
+        }
+        let shared = Shared {
+            remotes: remotes.into_boxed_slice(),
+            inject: Injector::new(),
+            idle: Idle::new(num_workers),
+            owned: task::list::OwnedTasks::new(num_workers * 4),
+            shutdown: AtomicBool::new(false),
+            driver: Mutex::new(Some(driver)),
+            metrics: (0..num_workers).map(|_| CachePadded::default()).collect(),
+            exit: Mutex::new(ExitState {
+                live: num_workers,
+                done: false,
+            }),
+            exited: Condvar::new(),
+        };
+        (shared, cores)
+    }
+
+    pub(super) fn num_workers(&self) -> usize {
+        self.remotes.len()
+    }
+
+    pub(super) fn metrics(&self, worker: usize) -> &WorkerMetrics {
+        &self.metrics[worker]
+    }
+
+    pub(super) fn local_queue_depth(&self, worker: usize) -> usize {
+        self.remotes[worker].steal.len()
+    }
+
+    pub(super) fn injection_queue_depth(&self) -> usize {
+        self.inject.len()
+    }
+
+    pub(super) fn signal_shutdown(&self) {
+        self.shutdown.store(true, SeqCst);
+        for remote in self.remotes.iter() {
+            remote.unpark.unpark();
+        }
+    }
+
+    /// `count` workers will never run (their threads could not be spawned).
+    pub(super) fn workers_failed_to_start(&self, count: usize) {
+        lock(&self.exit).live -= count;
+        self.exited.notify_all();
+    }
+
+    pub(super) fn wait_for_workers(&self, deadline: Option<Instant>) -> bool {
+        let mut exit = lock(&self.exit);
+        while !(exit.done || exit.live == 0) {
+            match deadline {
+                None => exit = self.exited.wait(exit).unwrap_or_else(|e| e.into_inner()),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return false;
+                    }
+                    exit = self
+                        .exited
+                        .wait_timeout(exit, deadline - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+            }
+        }
+        true
+    }
+
+    fn pop_inject(&self) -> Option<Notified> {
+        loop {
+            match self.inject.steal() {
+                Steal::Success(task) => return Some(task),
+                Steal::Empty => return None,
+                Steal::Retry => std::hint::spin_loop(),
+            }
+        }
+    }
+
+    /// Drops every injected entry (shutdown). The tasks were cancelled through the owned list,
+    /// so these are stale references.
+    fn drain_inject(&self) {
+        while let Some(task) = self.pop_inject() {
+            drop(task);
+        }
+    }
+}
+
+impl Handle {
+    /// Queues a runnable task: locally if we are on one of this runtime's workers, otherwise
+    /// through the injector (waking a sleeper).
+    pub(super) fn schedule_task(&self, task: Notified, is_yield: bool) {
+        let rejected = CURRENT.try_with(|current| {
+            let current = current.borrow();
+            let Some(cx) = current
+                .as_ref()
+                .filter(|cx| std::ptr::eq(Arc::as_ptr(&cx.handle), self))
+            else {
+                return Some(task);
+            };
+            let Ok(mut slot) = cx.core.try_borrow_mut() else {
+                return Some(task);
+            };
+            match slot.as_mut() {
+                Some(core) => {
+                    self.schedule_local(core, task, is_yield);
+                    None
+                }
+                // The worker is between tasks (or shutting down): use the injector.
+                None => Some(task),
+            }
+        });
+        let task = match rejected {
+            Ok(None) => return,
+            Ok(Some(task)) => task,
+            // Thread-local storage is gone (thread exiting): the task itself was moved into
+            // the closure and dropped with it; nothing else to do.
+            Err(_) => return,
+        };
+        self.push_remote_task(task);
+        self.notify_parked();
+    }
+
+    fn schedule_local(&self, core: &mut Core, task: Notified, is_yield: bool) {
+        let should_notify = if is_yield {
+            core.push_back(task, self);
+            true
+        } else {
+            trace::schedule(task.id(), Some(core.index), Dest::Lifo);
+            match core.lifo_slot.replace(task) {
+                Some(prev) => {
+                    core.push_back(prev, self);
+                    true
+                }
+                None => false,
+            }
+        };
+        // While parked (`park` is None) the worker runs these itself when the turn returns.
+        if should_notify && core.park.is_some() {
+            self.notify_parked();
+        }
+    }
+
+    fn push_remote_task(&self, task: Notified) {
+        trace::schedule(task.id(), None, Dest::Inject);
+        self.shared.inject.push(task);
+        // Shutdown may have drained the injector before our push landed; the SeqCst flag
+        // store precedes that drain, so either the drainer saw our task or we see the flag.
+        if self.shared.shutdown.load(SeqCst) {
+            self.shared.drain_inject();
+        }
+    }
+
+    /// Wakes a sleeping worker if no one is searching.
+    fn notify_parked(&self) {
+        if let Some(index) = self.shared.idle.worker_to_notify() {
+            self.shared.remotes[index].unpark.unpark();
+        }
+    }
+
+    /// Called by the last searcher to park: any queued work left behind gets a worker.
+    fn notify_if_work_pending(&self) {
+        let pending = self.shared.remotes.iter().any(|r| !r.steal.is_empty())
+            || !self.shared.inject.is_empty();
+        if pending {
+            self.notify_parked();
+        }
+    }
+}
+
+/// Starts the thread of `core`.
+pub(super) fn spawn_worker(
+    handle: &Arc<Handle>,
+    core: Core,
+    threads: &ThreadConfig,
+) -> std::io::Result<()> {
+    let handle = handle.clone();
+    let on_start = threads.on_start.clone();
+    let on_stop = threads.on_stop.clone();
+    threads.builder().spawn(move || {
+        if let Some(f) = &on_start {
+            f();
+        }
+        run(handle, Box::new(core), on_stop);
+    })?;
+    Ok(())
+}
+
+/// The body of a worker thread.
+fn run(handle: Arc<Handle>, core: Box<Core>, on_stop: Option<crate::runtime::builder::Callback>) {
+    let index = core.index;
+    let cx = Rc::new(Context {
+        handle: handle.clone(),
+        index,
+        core: RefCell::new(None),
+    });
+    // Counts the worker out even if the loop panics (a bug), so shutdown never waits forever.
+    let _exit = ExitGuard {
+        handle: handle.clone(),
+        on_stop,
+    };
+    let _current = context::set_current(&scheduler::Handle::MultiThread(handle.clone()));
+    let _entered = context::enter_runtime();
+    let _reactor = handle.driver.enter();
+    CURRENT.with(|c| *c.borrow_mut() = Some(cx.clone()));
+    let mut core = cx.run(core);
+    cx.shutdown_core(&mut core);
+    CURRENT.with(|c| c.borrow_mut().take());
+}
+
+/// Runs the stop hook, then counts the worker out; the last one out finishes the shutdown.
+struct ExitGuard {
+    handle: Arc<Handle>,
+    on_stop: Option<crate::runtime::builder::Callback>,
+}
+
+impl Drop for ExitGuard {
+    fn drop(&mut self) {
+        if let Some(f) = self.on_stop.take() {
+            // `shutdown_timeout` promises the hooks ran once it reports the workers gone.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f()));
+        }
+        let shared = &self.handle.shared;
+        let last = {
+            let mut exit = lock(&shared.exit);
+            exit.live -= 1;
+            exit.live == 0
+        };
+        if last {
+            // Every worker has cancelled its tasks; now the stale queue entries and the reactor.
+            shared.drain_inject();
+            self.handle.driver.shutdown();
+            let driver = lock(&shared.driver).take();
+            drop(driver);
+            lock(&shared.exit).done = true;
+        }
+        shared.exited.notify_all();
+    }
+}
+
+impl Context {
+    fn run(&self, mut core: Box<Core>) -> Box<Core> {
+        while !core.is_shutdown {
+            core.tick = core.tick.wrapping_add(1);
+            if core.tick % self.handle.config.event_interval == 0 {
+                core = self.maintenance(core);
+            }
+            if let Some(task) = core.next_task(&self.handle) {
+                core = self.run_task(task, core);
+                continue;
+            }
+            if let Some(task) = core.steal_work(&self.handle) {
+                core = self.run_task(task, core);
+                continue;
+            }
+            core = self.park(core);
+        }
+        core
+    }
+
+    fn metrics(&self) -> &WorkerMetrics {
+        &self.handle.shared.metrics[self.index]
+    }
+
+    /// Runs `task`, then up to `MAX_LIFO_POLLS_PER_TICK` tasks it leaves in the LIFO slot,
+    /// all under one coop budget.
+    fn run_task(&self, task: Notified, mut core: Box<Core>) -> Box<Core> {
+        core.transition_from_searching(&self.handle);
+        *self.core.borrow_mut() = Some(core);
+        let ((), exhausted) = coop::budget(|| {
+            self.metrics().polls.incr();
+            task.run();
+            for lifo_polls in 0.. {
+                let task = {
+                    let mut slot = self.core.borrow_mut();
+                    let core = slot.as_mut().expect("core is present while tasks run");
+                    let Some(task) = core.lifo_slot.take() else {
+                        return;
+                    };
+                    if lifo_polls >= MAX_LIFO_POLLS_PER_TICK || !coop::has_budget_remaining() {
+                        core.push_back(task, &self.handle);
+                        return;
+                    }
+                    task
+                };
+                self.metrics().lifo_hits.incr();
+                self.metrics().polls.incr();
+                task.run();
+            }
+        });
+        if exhausted {
+            self.metrics().budget_forced_yields.incr();
+        }
+        self.core
+            .borrow_mut()
+            .take()
+            .expect("core is present while tasks run")
+    }
+
+    /// Non-blocking driver poll and shutdown check.
+    fn maintenance(&self, mut core: Box<Core>) -> Box<Core> {
+        core = self.park_timeout(core, true);
+        core.is_shutdown = self.handle.shared.shutdown.load(SeqCst);
+        core
+    }
+
+    fn park(&self, mut core: Box<Core>) -> Box<Core> {
+        if !core.transition_to_parked(&self.handle) {
+            return core;
+        }
+        loop {
+            core.is_shutdown = self.handle.shared.shutdown.load(SeqCst);
+            if core.is_shutdown {
+                return core;
+            }
+            self.metrics().parks.incr();
+            core = self.park_timeout(core, false);
+            self.metrics().unparks.incr();
+            if core.transition_from_parked(&self.handle) {
+                return core;
+            }
+        }
+    }
+
+    /// Sleeps (or, with `poll_only`, turns the driver once without blocking) with the core
+    /// stored in the context, so tasks woken by the driver land in this worker's queues.
+    fn park_timeout(&self, mut core: Box<Core>, poll_only: bool) -> Box<Core> {
+        let mut park = core.park.take().expect("parker present outside park");
+        *self.core.borrow_mut() = Some(core);
+        let shared = &self.handle.shared;
+        match shared.driver.try_lock() {
+            Ok(mut driver) => match driver.as_mut() {
+                Some(driver) if poll_only => park.poll_driver(driver),
+                Some(driver) => park.park(Some(driver)),
+                None if poll_only => {}
+                None => park.park(None),
+            },
+            // Another worker is parked in (or polling) the driver: sleep on our condvar.
+            Err(_) if poll_only => {}
+            Err(_) => park.park(None),
+        }
+        let mut core = self
+            .core
+            .borrow_mut()
+            .take()
+            .expect("core present after park");
+        core.park = Some(park);
+        if core.should_notify_others() {
+            self.handle.notify_parked();
+        }
+        core
+    }
+
+    /// Cancels every task of the runtime and drops this worker's queue entries.
+    fn shutdown_core(&self, core: &mut Core) {
+        self.handle.shared.owned.close_and_shutdown_all();
+        drop(core.lifo_slot.take());
+        while let Some(task) = core.run_queue.pop() {
+            drop(task);
+        }
+    }
+}
+
+impl Core {
+    fn next_local_task(&mut self) -> Option<Notified> {
+        self.lifo_slot.take().or_else(|| self.run_queue.pop())
+    }
+
+    fn next_task(&mut self, handle: &Handle) -> Option<Notified> {
+        if self.tick % handle.config.global_queue_interval == 0 {
+            // Fairness: injected tasks must not wait behind an endless local queue.
+            return handle
+                .shared
+                .pop_inject()
+                .or_else(|| self.next_local_task());
+        }
+        if let Some(task) = self.next_local_task() {
+            return Some(task);
+        }
+        self.steal_from_inject(handle)
+    }
+
+    /// Moves a batch of the injector into the (empty) local queue and returns one task.
+    fn steal_from_inject(&mut self, handle: &Handle) -> Option<Notified> {
+        let inject = &handle.shared.inject;
+        if inject.is_empty() {
+            return None;
+        }
+        let room = LOCAL_QUEUE_CAPACITY
+            .saturating_sub(self.run_queue.len())
+            .min(LOCAL_QUEUE_CAPACITY / 2);
+        // An even share per worker, so one worker does not swallow a burst the others could run.
+        let limit = (inject.len() / handle.shared.num_workers() + 1)
+            .min(room)
+            .max(1);
+        let before = self.run_queue.len();
+        loop {
+            match inject.steal_batch_with_limit_and_pop(&self.run_queue, limit) {
+                Steal::Success(task) => {
+                    let count = self.run_queue.len() - before + 1;
+                    let m = &handle.shared.metrics[self.index];
+                    m.steal_operations.incr();
+                    m.stolen_tasks.add(count as u64);
+                    trace::steal(self.index, None, count);
+                    return Some(task);
+                }
+                Steal::Empty => return None,
+                Steal::Retry => std::hint::spin_loop(),
+            }
+        }
+    }
+
+    /// Searching: steal from a random sibling, then from the injector.
+    fn steal_work(&mut self, handle: &Handle) -> Option<Notified> {
+        if !self.transition_to_searching(handle) {
+            return None;
+        }
+        let n = handle.shared.num_workers();
+        let start = self.rand.next_n(n);
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == self.index {
+                continue;
+            }
+            if let Some(task) = self.steal_from(handle, victim) {
+                return Some(task);
+            }
+        }
+        self.steal_from_inject(handle)
+    }
+
+    fn steal_from(&mut self, handle: &Handle, victim: usize) -> Option<Notified> {
+        let stealer = &handle.shared.remotes[victim].steal;
+        let before = self.run_queue.len();
+        let limit = STEAL_BATCH_LIMIT.min(LOCAL_QUEUE_CAPACITY - before);
+        // Retry is contention with the owner or another thief: a few more tries, then move on.
+        for _ in 0..4 {
+            match stealer.steal_batch_with_limit_and_pop(&self.run_queue, limit) {
+                Steal::Success(task) => {
+                    let count = self.run_queue.len() - before + 1;
+                    let m = &handle.shared.metrics[self.index];
+                    m.steal_operations.incr();
+                    m.stolen_tasks.add(count as u64);
+                    trace::steal(self.index, Some(victim), count);
+                    return Some(task);
+                }
+                Steal::Empty => return None,
+                Steal::Retry => std::hint::spin_loop(),
+            }
+        }
+        None
+    }
+
+    /// Back of the local queue; if full, the older half goes to the injector first.
+    fn push_back(&mut self, task: Notified, handle: &Handle) {
+        if self.run_queue.len() >= LOCAL_QUEUE_CAPACITY {
+            let mut moved = 0;
+            while moved < LOCAL_QUEUE_CAPACITY / 2 {
+                let Some(old) = self.run_queue.pop() else {
+                    break;
+                };
+                trace::schedule(old.id(), Some(self.index), Dest::Inject);
+                handle.shared.inject.push(old);
+                moved += 1;
+            }
+            handle.shared.metrics[self.index]
+                .overflows
+                .add(moved as u64);
+        }
+        trace::schedule(task.id(), Some(self.index), Dest::Local);
+        self.run_queue.push(task);
+    }
+
+    fn has_tasks(&self) -> bool {
+        self.lifo_slot.is_some() || !self.run_queue.is_empty()
+    }
+
+    fn should_notify_others(&self) -> bool {
+        // A searcher will be followed by a wake-up of its own when it finds work.
+        !self.is_searching && usize::from(self.lifo_slot.is_some()) + self.run_queue.len() > 1
+    }
+
+    fn transition_to_searching(&mut self, handle: &Handle) -> bool {
+        if !self.is_searching {
+            self.is_searching = handle.shared.idle.transition_worker_to_searching();
+        }
+        self.is_searching
+    }
+
+    fn transition_from_searching(&mut self, handle: &Handle) {
+        if !self.is_searching {
+            return;
+        }
+        self.is_searching = false;
+        if handle.shared.idle.transition_worker_from_searching() {
+            // We were the last searcher and found work: there may be more, so hand the
+            // searching role on.
+            handle.notify_parked();
+        }
+    }
+
+    fn transition_to_parked(&mut self, handle: &Handle) -> bool {
+        if self.has_tasks() {
+            return false;
+        }
+        let was_last_searcher = handle
+            .shared
+            .idle
+            .transition_worker_to_parked(self.index, self.is_searching);
+        self.is_searching = false;
+        if was_last_searcher {
+            handle.notify_if_work_pending();
+        }
+        true
+    }
+
+    fn transition_from_parked(&mut self, handle: &Handle) -> bool {
+        if self.has_tasks() {
+            // The driver woke tasks onto our queue. If a producer also picked us, it counted us
+            // as searching; otherwise we take ourselves off the sleeper list, not searching.
+            self.is_searching = !handle.shared.idle.unpark_worker_by_id(self.index);
+            return true;
+        }
+        if handle.shared.idle.is_parked(self.index) {
+            // Spurious (a driver turn with nothing for us): keep sleeping.
+            return false;
+        }
+        // Picked by `worker_to_notify`, which counted us as searching.
+        self.is_searching = true;
+        true
+    }
+}

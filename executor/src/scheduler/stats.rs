@@ -1,0 +1,65 @@
+//! Per-worker counters behind [`RuntimeMetrics`](crate::runtime::RuntimeMetrics).
+//!
+//! Each worker owns one cache-padded block and is its only writer, so an increment is a
+//! relaxed load plus a relaxed store (no locked instruction, no shared cache line); readers
+//! on other threads see a value that is at most a few events old.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+
+/// Aligns `T` to its own pair of cache lines (adjacent-line prefetch makes 64 bytes too few on
+/// x86-64), so counters of different workers never share a line.
+#[derive(Default)]
+#[repr(align(128))]
+pub(crate) struct CachePadded<T>(pub(crate) T);
+
+impl<T> std::ops::Deref for CachePadded<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// One single-writer counter.
+#[derive(Default)]
+pub(crate) struct Counter(AtomicU64);
+
+impl Counter {
+    /// Adds `n`. Only the owning worker calls this.
+    #[inline]
+    pub(crate) fn add(&self, n: u64) {
+        self.0.store(self.0.load(Relaxed).wrapping_add(n), Relaxed);
+    }
+
+    #[inline]
+    pub(crate) fn incr(&self) {
+        self.add(1);
+    }
+
+    pub(crate) fn get(&self) -> u64 {
+        self.0.load(Relaxed)
+    }
+}
+
+/// The counters of one worker (or of the current-thread scheduler's single core).
+#[derive(Default)]
+pub(crate) struct WorkerMetrics {
+    /// Task polls (including cancellations run by the worker).
+    pub(crate) polls: Counter,
+    /// Successful steal operations (from a sibling or the injection queue).
+    pub(crate) steal_operations: Counter,
+    /// Tasks moved by those steals.
+    pub(crate) stolen_tasks: Counter,
+    /// Times the worker went to sleep.
+    pub(crate) parks: Counter,
+    /// Times it woke up.
+    pub(crate) unparks: Counter,
+    /// Tasks run from the LIFO slot.
+    pub(crate) lifo_hits: Counter,
+    /// Polls that ended because the coop budget ran out.
+    pub(crate) budget_forced_yields: Counter,
+    /// Tasks moved to the injection queue because the local queue was full.
+    pub(crate) overflows: Counter,
+    /// Gauge: tasks in the local queue (current-thread only; the work-stealing queue reports its
+    /// own length).
+    pub(crate) local_queue_depth: AtomicUsize,
+}

@@ -1,0 +1,216 @@
+//! Cooperative scheduling budget: a task that always finds its I/O ready must still yield.
+//!
+//! Edge-triggered readiness can stay set for a long time (a socket with data flowing in as fast
+//! as a task reads it). A task looping on such a socket never returns `Pending` and so would
+//! starve every other task on its worker. The executor therefore runs each task poll inside
+//! [`budget`], which gives the thread [`BUDGET`] units; every reactor readiness poll (and every
+//! timer poll) first calls [`poll_proceed`], which spends one unit — and once none is left
+//! returns `Pending` after waking the task, so it goes to the back of the run queue and
+//! continues on its next poll with a fresh budget.
+//!
+//! Outside [`budget`] (a plain `block_on` of the reactor, a test) there is no limit:
+//! [`poll_proceed`] always proceeds.
+//!
+//! # Refunds
+//!
+//! A unit pays for *progress*. [`poll_proceed`] returns a [`RestoreOnPending`] guard: the
+//! operation calls [`RestoreOnPending::made_progress`] when it returns `Ready`; if it is dropped
+//! without that (the operation returned `Pending`), the unit is given back, since waiting costs
+//! the other tasks nothing.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::future::Future;
+//! use std::pin::pin;
+//! use std::task::{Context, Poll, Waker};
+//! use corium_reactor::coop;
+//!
+//! let mut cx = Context::from_waker(Waker::noop());
+//! let ((), exhausted) = coop::budget(|| {
+//!     for _ in 0..coop::BUDGET {
+//!         // Every readiness poll spends one unit...
+//!         let Poll::Ready(unit) = coop::poll_proceed(&mut cx) else { unreachable!() };
+//!         unit.made_progress();
+//!     }
+//!     // ...and once the budget is spent, the next one yields.
+//!     assert!(!coop::has_budget_remaining());
+//!     assert!(coop::poll_proceed(&mut cx).is_pending());
+//! });
+//! assert!(exhausted);
+//! // Outside `budget`, nothing is limited.
+//! assert!(coop::poll_proceed(&mut cx).is_ready());
+//! ```
+
+use std::cell::Cell;
+use std::task::{Context, Poll};
+
+/// Units of work one task poll may do before reactor operations make it yield.
+pub const BUDGET: u32 = 128;
+
+#[derive(Copy, Clone, Debug)]
+struct Budget {
+    /// `None`: unconstrained (not inside [`budget`]).
+    remaining: Option<u32>,
+    /// Whether some operation was refused for lack of budget during this [`budget`] call.
+    forced_yield: bool,
+}
+
+const UNCONSTRAINED: Budget = Budget {
+    remaining: None,
+    forced_yield: false,
+};
+
+thread_local! {
+    static CURRENT: Cell<Budget> = const { Cell::new(UNCONSTRAINED) };
+}
+
+/// Restores the previous budget when a [`budget`] call ends, even by unwinding.
+struct ResetGuard(Budget);
+
+impl Drop for ResetGuard {
+    fn drop(&mut self) {
+        // If the thread-local is already gone the thread is exiting: nothing to restore.
+        let _ = CURRENT.try_with(|c| c.set(self.0));
+    }
+}
+
+/// Runs `f` (one task poll) with a fresh budget of [`BUDGET`] on this thread, restoring the
+/// previous budget afterwards (calls nest).
+///
+/// Returns `f`'s result and whether the budget ran out during it, i.e. whether some reactor
+/// operation yielded `Pending` only to let other tasks run (the executor counts these).
+pub fn budget<R>(f: impl FnOnce() -> R) -> (R, bool) {
+    let fresh = Budget {
+        remaining: Some(BUDGET),
+        forced_yield: false,
+    };
+    let Ok(previous) = CURRENT.try_with(|c| c.replace(fresh)) else {
+        // Thread-local storage is being torn down: run unconstrained.
+        return (f(), false);
+    };
+    let _reset = ResetGuard(previous);
+    let result = f();
+    let exhausted = CURRENT.try_with(|c| c.get().forced_yield).unwrap_or(false);
+    (result, exhausted)
+}
+
+/// Spends one unit of the current task's budget, or — when it is spent — wakes the task
+/// (`wake_by_ref`) and returns `Pending`, so the task yields and is polled again later.
+///
+/// Outside [`budget`] it always returns `Ready`. Call it *before* checking readiness; see the
+/// [module docs](self) for the guard.
+pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
+    let outcome = CURRENT.try_with(|c| {
+        let mut b = c.get();
+        match b.remaining {
+            None => Some(RestoreOnPending {
+                refund: Cell::new(false),
+            }),
+            Some(0) => {
+                b.forced_yield = true;
+                c.set(b);
+                None
+            }
+            Some(n) => {
+                b.remaining = Some(n - 1);
+                c.set(b);
+                Some(RestoreOnPending {
+                    refund: Cell::new(true),
+                })
+            }
+        }
+    });
+    match outcome {
+        Ok(Some(guard)) => Poll::Ready(guard),
+        Ok(None) => {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        // No thread-local any more (thread exiting): do not limit.
+        Err(_) => Poll::Ready(RestoreOnPending {
+            refund: Cell::new(false),
+        }),
+    }
+}
+
+/// Whether the current task may still do reactor work without being told to yield (always
+/// `true` outside [`budget`]).
+pub fn has_budget_remaining() -> bool {
+    CURRENT
+        .try_with(|c| c.get().remaining != Some(0))
+        .unwrap_or(true)
+}
+
+/// One unit of budget spent by [`poll_proceed`]: given back on drop unless
+/// [`made_progress`](RestoreOnPending::made_progress) was called.
+///
+/// Drop it in the same task poll that obtained it (it refunds whatever budget is current).
+#[derive(Debug)]
+#[must_use = "call made_progress() when the operation returns Ready; dropping refunds the unit"]
+pub struct RestoreOnPending {
+    refund: Cell<bool>,
+}
+
+impl RestoreOnPending {
+    /// The operation completed: keep the unit spent.
+    pub fn made_progress(&self) {
+        self.refund.set(false);
+    }
+}
+
+impl Drop for RestoreOnPending {
+    fn drop(&mut self) {
+        if !self.refund.get() {
+            return;
+        }
+        let _ = CURRENT.try_with(|c| {
+            let mut b = c.get();
+            if let Some(n) = b.remaining {
+                b.remaining = Some(n.saturating_add(1).min(BUDGET));
+                c.set(b);
+            }
+        });
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    #[test]
+    fn pending_operations_refund_their_unit() {
+        let mut cx = Context::from_waker(Waker::noop());
+        let ((), exhausted) = budget(|| {
+            for _ in 0..BUDGET * 2 {
+                // Dropped without made_progress: refunded, so never exhausted.
+                let Poll::Ready(_unit) = poll_proceed(&mut cx) else {
+                    panic!("budget ran out although every operation was refunded")
+                };
+            }
+        });
+        assert!(!exhausted);
+    }
+
+    #[test]
+    fn budgets_nest_and_restore() {
+        let mut cx = Context::from_waker(Waker::noop());
+        let ((), outer_exhausted) = budget(|| {
+            let Poll::Ready(unit) = poll_proceed(&mut cx) else {
+                unreachable!()
+            };
+            unit.made_progress();
+            let ((), inner) = budget(|| {
+                while let Poll::Ready(u) = poll_proceed(&mut cx) {
+                    u.made_progress();
+                }
+            });
+            assert!(inner);
+            // The outer budget is back, with its one unit spent.
+            assert!(has_budget_remaining());
+        });
+        assert!(!outer_exhausted);
+        assert!(has_budget_remaining());
+    }
+}

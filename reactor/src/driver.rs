@@ -1,0 +1,177 @@
+//! [`Driver`]: the one thread at a time that waits in the selector and turns events into
+//! wake-ups; and its [`Config`].
+
+use std::fmt;
+use std::io;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use corium_selector_sys::{Events, Poll, Token, Waker};
+
+use crate::handle::{Handle, Inner};
+use crate::ready::Ready;
+use crate::registration_set::WAKE_TOKEN;
+use crate::scheduled_io::ScheduledIo;
+use crate::time::{self, TimeShared};
+
+/// What a [`Driver`] drives.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Whether sources may be registered. Without it the driver still parks, wakes on
+    /// [`Handle::unpark`] and runs timers; registrations fail with an error naming the switch.
+    pub enable_io: bool,
+    /// Whether timers exist (the time driver's state is created).
+    pub enable_time: bool,
+    /// How many selector events one [`Driver::turn`] can receive (more wait for the next turn).
+    pub event_capacity: usize,
+}
+
+impl Default for Config {
+    /// I/O and time enabled, 1024 events per turn.
+    fn default() -> Config {
+        Config {
+            enable_io: true,
+            enable_time: true,
+            event_capacity: 1024,
+        }
+    }
+}
+
+/// The reactor's event loop: owned by whichever thread parks on it (one at a time).
+///
+/// Not `Clone`: share the [`Handle`] instead. Dropping the driver shuts the reactor down
+/// ([`Handle::shutdown`]).
+pub struct Driver {
+    poll: Poll,
+    events: Events,
+    handle: Handle,
+    /// Reused each turn: the `ScheduledIo`s named by this turn's events, with their flags.
+    dispatch: Vec<(Arc<ScheduledIo>, Ready)>,
+}
+
+impl Driver {
+    /// Creates the selector, its waker and (if enabled) the timer state.
+    ///
+    /// # Errors
+    /// `InvalidInput` for an `event_capacity` of 0; otherwise the OS error of creating the
+    /// kernel queue, duplicating its fd or creating the waker (for example `EMFILE`).
+    pub fn new(config: Config) -> io::Result<Driver> {
+        if config.event_capacity == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "Config::event_capacity is 0: a turn must be able to receive at least one \
+                 event (1024 is the default)",
+            ));
+        }
+        let poll = Poll::new()?;
+        let registry = poll.registry().try_clone()?;
+        let waker = Waker::new(poll.registry(), Token(WAKE_TOKEN))?;
+        let time = config.enable_time.then(TimeShared::new);
+        let inner = Inner::new(registry, waker, config.enable_io, time);
+        Ok(Driver {
+            poll,
+            events: Events::with_capacity(config.event_capacity),
+            handle: Handle {
+                inner: Arc::new(inner),
+            },
+            dispatch: Vec::new(),
+        })
+    }
+
+    /// A handle to this reactor.
+    pub fn handle(&self) -> Handle {
+        self.handle.clone()
+    }
+
+    /// One turn of the event loop; returns how many I/O events were delivered.
+    ///
+    /// 1. free the slots of registrations dropped since the last turn;
+    /// 2. wait in the selector for at most `min(max_wait, time until the next timer)` —
+    ///    `Some(Duration::ZERO)` never blocks, `None` waits for an event, an
+    ///    [`unpark`](Handle::unpark) or the next timer;
+    /// 3. for each event, set the readiness flags and bump the direction's tick
+    ///    ([`ScheduledIo`]), then wake the matching waiters, outside every lock;
+    /// 4. fire expired timers.
+    ///
+    /// A signal interrupting the wait (`EINTR`) is not an error: the turn returns `Ok(0)` after
+    /// running timers.
+    ///
+    /// # Errors
+    /// The selector's error other than `Interrupted` (which should not happen with a live
+    /// kernel queue).
+    pub fn turn(&mut self, max_wait: Option<Duration>) -> io::Result<usize> {
+        let inner = &*self.handle.inner;
+        if inner.registrations.needs_release() {
+            let freed = inner.registrations.release();
+            inner.metrics.dec_fd_count(freed);
+        }
+        let timeout = match &inner.time {
+            Some(shared) => {
+                // Timers want their wake-up on time, not batched by the kernel's 50 µs slack
+                // (once per thread; an error just leaves the default slack).
+                let _ = time::set_precise_timer_slack();
+                earliest(max_wait, shared.next_timeout(time::Instant::now()))
+            }
+            None => max_wait,
+        };
+        let polled = self.poll.poll(&mut self.events, timeout);
+        // Any unpark from now on must write to the waker again (see `Inner::unpark_pending`).
+        // A swap, not a store: it acquires what the unparker published before its unpark.
+        inner.unpark_pending.swap(false, Ordering::AcqRel);
+        let delivered = match polled {
+            Ok(()) => self.dispatch(),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
+            Err(e) => return Err(e),
+        };
+        let inner = &*self.handle.inner;
+        if let Some(time) = &inner.time {
+            time.process(time::Instant::now());
+        }
+        inner.metrics.inc_turns();
+        Ok(delivered)
+    }
+
+    /// Step 3 of [`turn`](Driver::turn): resolve tokens (one slab lock), then set and wake.
+    fn dispatch(&mut self) -> usize {
+        let inner = &*self.handle.inner;
+        let events = self
+            .events
+            .iter()
+            .map(|e| (e.token().0, Ready::from_event(e)));
+        inner.registrations.resolve(events, &mut self.dispatch);
+        let delivered = self.dispatch.len();
+        let mut woken = 0;
+        for (io, ready) in self.dispatch.drain(..) {
+            io.set_readiness(ready);
+            woken += io.wake(ready);
+        }
+        inner.metrics.add_events(delivered);
+        inner.metrics.add_wakes(woken);
+        delivered
+    }
+}
+
+/// The shorter of two optional waits (`None` = forever).
+fn earliest(a: Option<Duration>, b: Option<Duration>) -> Option<Duration> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.handle.shutdown();
+    }
+}
+
+impl fmt::Debug for Driver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Driver")
+            .field("handle", &self.handle)
+            .field("event_capacity", &self.events.capacity())
+            .finish_non_exhaustive()
+    }
+}

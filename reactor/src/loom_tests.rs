@@ -1,0 +1,158 @@
+//! loom models of the [`ScheduledIo`] protocol: every interleaving (up to the preemption bound)
+//! of the driver setting readiness, tasks clearing it, waiters registering, and shutdown.
+//!
+//! A lost wake-up shows up as a deadlock (every model thread parked), which loom reports as a
+//! failure. Run (the bound keeps it well under two minutes):
+//!
+//! ```text
+//! LOOM_MAX_PREEMPTIONS=2 RUSTFLAGS="--cfg loom" \
+//!     cargo test -p corium-reactor --release --lib loom
+//! ```
+
+use std::future::{poll_fn, Future};
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use loom::sync::Notify;
+use loom::thread;
+
+use corium_selector_sys::Interest;
+
+use crate::ready::Ready;
+use crate::scheduled_io::{Direction, ScheduledIo};
+
+/// A waker that signals a loom `Notify`. (Not `thread::unpark`: loom mistakes a late unpark
+/// of a thread that has moved on to `join` for the join's own wake-up.)
+struct Signal(Notify);
+
+impl Wake for Signal {
+    fn wake(self: Arc<Self>) {
+        self.0.notify();
+    }
+}
+
+/// Polls `fut` on this model thread, waiting on the waker's `Notify` while it is pending: a
+/// wake-up that never comes leaves every thread blocked, which loom reports as a deadlock.
+fn block_on<F: Future>(fut: F) -> F::Output {
+    let signal = Arc::new(Signal(Notify::new()));
+    let waker = Waker::from(signal.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = pin!(fut);
+    loop {
+        if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+            return out;
+        }
+        signal.0.wait();
+    }
+}
+
+/// The driver's half of one event: set, then wake (as `Driver::turn` does).
+fn deliver(io: &ScheduledIo, ready: Ready) {
+    io.set_readiness(ready);
+    io.wake(ready);
+}
+
+#[test]
+fn poll_path_waiter_is_never_lost() {
+    loom::model(|| {
+        let io = Arc::new(ScheduledIo::new(0));
+        let driver = {
+            let io = io.clone();
+            thread::spawn(move || deliver(&io, Ready::READABLE))
+        };
+        let event = block_on(poll_fn(|cx| io.poll_readiness(cx, Direction::Read))).unwrap();
+        assert!(event.ready().is_readable());
+        driver.join().unwrap();
+    });
+}
+
+#[test]
+fn set_vs_stale_clear_vs_readiness_waiter() {
+    loom::model(|| {
+        let io = Arc::new(ScheduledIo::new(0));
+        deliver(&io, Ready::READABLE);
+        // The task saw readable, then its read returned WouldBlock...
+        let seen = io.ready_event(Ready::READ_DIRECTION).unwrap().unwrap();
+        // ...while the driver delivers a new read event concurrently.
+        let driver = {
+            let io = io.clone();
+            thread::spawn(move || deliver(&io, Ready::READABLE))
+        };
+        io.clear_readiness(seen);
+        // Whether the clear ran before or after the new event, the task must find readiness:
+        // a clear that removed the newer event would leave it parked for ever (deadlock).
+        let event = block_on(io.readiness(Interest::READABLE)).unwrap();
+        assert!(event.ready().is_readable());
+        driver.join().unwrap();
+    });
+}
+
+#[test]
+fn set_vs_stale_clear_vs_waiter_on_three_threads() {
+    loom::model(|| {
+        let io = Arc::new(ScheduledIo::new(0));
+        deliver(&io, Ready::READABLE);
+        let seen = io.ready_event(Ready::READ_DIRECTION).unwrap().unwrap();
+        let waiter = {
+            let io = io.clone();
+            thread::spawn(move || block_on(io.readiness(Interest::READABLE)).unwrap())
+        };
+        let driver = {
+            let io = io.clone();
+            thread::spawn(move || deliver(&io, Ready::READABLE))
+        };
+        io.clear_readiness(seen);
+        assert!(waiter.join().unwrap().ready().is_readable());
+        driver.join().unwrap();
+    });
+}
+
+#[test]
+fn write_event_never_defeats_a_read_clear() {
+    loom::model(|| {
+        let io = Arc::new(ScheduledIo::new(0));
+        deliver(&io, Ready::READABLE | Ready::WRITABLE);
+        let seen = io.ready_event(Ready::READ_DIRECTION).unwrap().unwrap();
+        let driver = {
+            let io = io.clone();
+            thread::spawn(move || deliver(&io, Ready::WRITABLE))
+        };
+        io.clear_readiness(seen);
+        driver.join().unwrap();
+        assert!(io.ready_event(Ready::READ_DIRECTION).unwrap().is_none());
+        assert!(io.ready_event(Ready::WRITE_DIRECTION).unwrap().is_some());
+    });
+}
+
+#[test]
+fn shutdown_racing_a_readiness_waiter() {
+    loom::model(|| {
+        let io = Arc::new(ScheduledIo::new(0));
+        let stopper = {
+            let io = io.clone();
+            thread::spawn(move || {
+                io.shutdown();
+            })
+        };
+        let result = block_on(io.readiness(Interest::READABLE));
+        assert_eq!(result.unwrap_err().to_string(), crate::SHUTDOWN_MESSAGE);
+        stopper.join().unwrap();
+    });
+}
+
+#[test]
+fn shutdown_racing_a_poll_path_waiter() {
+    loom::model(|| {
+        let io = Arc::new(ScheduledIo::new(0));
+        let stopper = {
+            let io = io.clone();
+            thread::spawn(move || {
+                io.shutdown();
+            })
+        };
+        let result = block_on(poll_fn(|cx| io.poll_readiness(cx, Direction::Write)));
+        assert_eq!(result.unwrap_err().to_string(), crate::SHUTDOWN_MESSAGE);
+        stopper.join().unwrap();
+    });
+}

@@ -1,0 +1,408 @@
+//! [`ScheduledIo`]: the reactor's state for one registered source (layout and protocol are
+//! documented on the type).
+
+use std::io;
+use std::task::{Context, Poll, Waker};
+
+use corium_selector_sys::Interest;
+
+use crate::loom::{AtomicU32, Mutex, Ordering};
+use crate::readiness::Readiness;
+use crate::ready::{Ready, ReadyEvent, Ticks};
+use crate::waiter_list::WaiterList;
+use crate::wake_list::WakeList;
+
+const SHUTDOWN: u32 = 1 << 6;
+const TICK_BITS: u32 = 12;
+const TICK_MASK: u32 = (1 << TICK_BITS) - 1;
+const READ_TICK_SHIFT: u32 = 8;
+const WRITE_TICK_SHIFT: u32 = READ_TICK_SHIFT + TICK_BITS;
+
+/// The two directions a source can be waited on, each with its own waker slot and tick.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Read,
+    Write,
+}
+
+impl Direction {
+    /// The flags of this direction (see the table on [`Ready`]).
+    pub(crate) fn ready_bits(self) -> Ready {
+        match self {
+            Direction::Read => Ready::READ_DIRECTION,
+            Direction::Write => Ready::WRITE_DIRECTION,
+        }
+    }
+
+    /// The flags a waiter in this direction's slot is woken by.
+    fn wait_mask(self) -> Ready {
+        match self {
+            Direction::Read => Ready::from_interest(Interest::READABLE),
+            Direction::Write => Ready::from_interest(Interest::WRITABLE),
+        }
+    }
+
+    fn tick_shift(self) -> u32 {
+        match self {
+            Direction::Read => READ_TICK_SHIFT,
+            Direction::Write => WRITE_TICK_SHIFT,
+        }
+    }
+}
+
+fn tick(word: u32, direction: Direction) -> u16 {
+    ((word >> direction.tick_shift()) & TICK_MASK) as u16
+}
+
+fn with_tick(word: u32, direction: Direction, tick: u16) -> u32 {
+    let shift = direction.tick_shift();
+    (word & !(TICK_MASK << shift)) | ((u32::from(tick) & TICK_MASK) << shift)
+}
+
+fn ticks(word: u32) -> Ticks {
+    Ticks {
+        read: tick(word, Direction::Read),
+        write: tick(word, Direction::Write),
+    }
+}
+
+/// The error every readiness operation returns once the reactor has shut down.
+pub(crate) fn shutdown_error() -> io::Error {
+    io::Error::other(crate::SHUTDOWN_MESSAGE)
+}
+
+/// How the readiness word may change. All changes go through [`ScheduledIo::update`].
+#[derive(Copy, Clone, Debug)]
+enum Update {
+    /// The driver delivered an event: add its flags, bump the tick of each direction it names.
+    Set(Ready),
+    /// A task's operation returned `WouldBlock`: remove what it saw, direction by direction,
+    /// if that direction's tick has not moved since.
+    Clear(ReadyEvent),
+    /// The reactor is shutting down.
+    Shutdown,
+}
+
+/// What one [`ScheduledIo::update`] did: the word before and after (equal if nothing changed).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Transition {
+    pub(crate) before: u32,
+    pub(crate) after: u32,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Waiters {
+    /// The task waiting through `poll_read_ready`.
+    reader: Option<Waker>,
+    /// The task waiting through `poll_write_ready`.
+    writer: Option<Waker>,
+    /// Every waiting [`Readiness`] future.
+    pub(crate) list: WaiterList,
+}
+
+/// The reactor's state for one registered source: its readiness and who waits for it.
+///
+/// Created by the driver's slab when a source is registered and shared (`Arc`) between the
+/// slab, which finds it from an event's token, and the [`Registration`](crate::Registration),
+/// which checks and clears it. Its methods are internal; this page documents the protocol.
+///
+/// # The readiness word
+///
+/// One `AtomicU32` holds everything a readiness check needs, so a check is one load:
+///
+/// ```text
+///  31        20 19         8   7   6   5     4     3       2       1     0
+/// +------------+------------+---+---+-----+-----+-------+-------+-----+-----+
+/// | WRITE_TICK | READ_TICK  | 0 |SHD| ERR | PRI | W_CLS | R_CLS |  W  |  R  |
+/// +------------+------------+---+---+-----+-----+-------+-------+-----+-----+
+/// ```
+///
+/// * bits 0–5: the [`Ready`] flags, same bit positions as [`Ready`] itself;
+/// * bit 6, `SHUTDOWN`: the reactor shut down; set once, never cleared; every readiness check
+///   then fails with the shutdown error;
+/// * bit 7: always zero;
+/// * bits 8–19, `READ_TICK`, and bits 20–31, `WRITE_TICK`: 12-bit counters (wrapping) bumped by
+///   the driver each time it delivers an event carrying flags of that direction.
+///
+/// **Why a tick per direction.** A task that saw "readable", read, and got `WouldBlock` clears
+/// readable — unless an event arrived since it looked, in which case the clear must be dropped
+/// or that event's readiness is lost (see [`Registration::clear_readiness`](crate::Registration::clear_readiness)). With one shared
+/// tick, a stream of *write* events makes every read-side clear fail: the reader keeps seeing a
+/// stale "readable", spins on `WouldBlock`, and never parks. With a tick per direction, only an
+/// event of the same direction can defeat a clear.
+///
+/// **Sticky flags.** `READ_CLOSED`, `WRITE_CLOSED` and `SHUTDOWN` are never cleared: the
+/// conditions they report cannot be undone.
+///
+/// # Waiters
+///
+/// Two kinds of waiter, both behind one mutex:
+///
+/// * one waker slot per direction, for the `poll_read_ready` / `poll_write_ready` path (one
+///   task per direction at a time, as for any `AsyncRead`/`AsyncWrite`);
+/// * an intrusive list (`waiter_list.rs`) of pinned [`Readiness`] futures, for
+///   any number of tasks waiting on any interest.
+///
+/// **No lost wake-up.** A waiter registers *then* re-checks the word under the lock; the driver
+/// updates the word *then* takes the lock to collect wakers. Whichever takes the lock second
+/// sees the other's write. Wakers are woken outside the lock, in batches of 32 (`wake_list.rs`).
+///
+/// # Alignment
+///
+/// `ScheduledIo`s are separate heap allocations touched by different threads (the driver sets,
+/// tasks check and clear). x86_64's adjacent-line prefetcher and many aarch64 cores move cache
+/// lines in 128-byte pairs, so a 64-byte alignment would still let two neighbours share a pair
+/// and bounce between cores (false sharing); elsewhere 64 bytes is the line size.
+#[cfg_attr(any(target_arch = "x86_64", target_arch = "aarch64"), repr(align(128)))]
+#[cfg_attr(
+    not(any(target_arch = "x86_64", target_arch = "aarch64")),
+    repr(align(64))
+)]
+#[derive(Debug)]
+pub struct ScheduledIo {
+    /// The readiness word (layout in the module docs).
+    readiness: AtomicU32,
+    /// Waker slots and the waiter list.
+    pub(crate) waiters: Mutex<Waiters>,
+    /// The token this source's events carry (slot index + generation), for traces and tests.
+    token: usize,
+}
+
+impl ScheduledIo {
+    pub(crate) fn new(token: usize) -> ScheduledIo {
+        ScheduledIo {
+            readiness: AtomicU32::new(0),
+            waiters: Mutex::new(Waiters::default()),
+            token,
+        }
+    }
+
+    /// The token this source was registered with.
+    pub(crate) fn token(&self) -> usize {
+        self.token
+    }
+
+    /// The single place the readiness word changes (the trace point for "readiness change":
+    /// the returned [`Transition`] holds the ticks before and after).
+    fn update(&self, update: Update) -> Transition {
+        let mut before = self.readiness.load(Ordering::Acquire);
+        loop {
+            let after = next_word(before, update);
+            if after == before {
+                return Transition { before, after };
+            }
+            // AcqRel: a task that later loads `after` (Acquire) also sees whatever the driver
+            // did before setting it; a failed exchange just retries with the fresh word.
+            match self.readiness.compare_exchange_weak(
+                before,
+                after,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Transition { before, after },
+                Err(actual) => before = actual,
+            }
+        }
+    }
+
+    /// Driver side: records an event's flags and bumps the tick of each direction it names.
+    /// The caller then calls [`wake`](ScheduledIo::wake).
+    pub(crate) fn set_readiness(&self, ready: Ready) -> Transition {
+        self.update(Update::Set(ready))
+    }
+
+    /// Task side: removes what `event` saw, except sticky flags, per direction and only if that
+    /// direction's tick still equals the one in `event`.
+    ///
+    /// A changed tick means the driver delivered a newer event of that direction after `event`
+    /// was observed — possibly *between* the task's `WouldBlock` and this call — and clearing
+    /// would lose it. Keeping the flag costs at most one spurious retry.
+    pub(crate) fn clear_readiness(&self, event: ReadyEvent) -> Transition {
+        self.update(Update::Clear(event))
+    }
+
+    /// Sets `SHUTDOWN` and wakes every waiter (who then sees the shutdown error).
+    /// Returns how many wakers were woken.
+    pub(crate) fn shutdown(&self) -> usize {
+        self.update(Update::Shutdown);
+        self.wake(Ready::ALL)
+    }
+
+    /// The current readiness within `mask`: `Ok(None)` if none, `Err` after shutdown.
+    pub(crate) fn ready_event(&self, mask: Ready) -> io::Result<Option<ReadyEvent>> {
+        let word = self.readiness.load(Ordering::Acquire);
+        if word & SHUTDOWN != 0 {
+            return Err(shutdown_error());
+        }
+        let ready = Ready::from_bits(word).intersection(mask);
+        Ok((!ready.is_empty()).then_some(ReadyEvent {
+            ticks: ticks(word),
+            ready,
+        }))
+    }
+
+    /// The poll path: ready now, or store `cx`'s waker in `direction`'s slot and re-check.
+    ///
+    /// Only the most recent task to poll a direction is woken (one slot per direction).
+    pub(crate) fn poll_readiness(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        let mask = direction.wait_mask();
+        if let Some(event) = self.ready_event(mask).transpose() {
+            return Poll::Ready(event);
+        }
+        let mut waiters = self.waiters.lock();
+        let slot = match direction {
+            Direction::Read => &mut waiters.reader,
+            Direction::Write => &mut waiters.writer,
+        };
+        match slot {
+            Some(old) if old.will_wake(cx.waker()) => {}
+            _ => *slot = Some(cx.waker().clone()),
+        }
+        // Re-check under the lock: an event set between the first check and storing the waker
+        // found no waker to wake, so it must be seen here (the no-lost-wake-up rule).
+        match self.ready_event(mask).transpose() {
+            Some(event) => Poll::Ready(event),
+            None => Poll::Pending,
+        }
+    }
+
+    /// A future that resolves when any flag `interest` is woken by is set.
+    pub(crate) fn readiness(&self, interest: Interest) -> Readiness<'_> {
+        Readiness::new(self, Ready::from_interest(interest))
+    }
+
+    /// Wakes every waiter woken by `ready`: the matching slots and every matching
+    /// [`Readiness`] future (which is unlinked and marked ready). Wakers run outside the lock, in
+    /// batches of [`BATCH`](crate::wake_list::BATCH). Returns how many were woken.
+    pub(crate) fn wake(&self, ready: Ready) -> usize {
+        let mut wakers = WakeList::new();
+        let mut woken = 0;
+        let mut waiters = self.waiters.lock();
+        if !ready.intersection(Direction::Read.ready_bits()).is_empty() {
+            if let Some(waker) = waiters.reader.take() {
+                wakers.push(waker);
+            }
+        }
+        if !ready.intersection(Direction::Write.ready_bits()).is_empty() {
+            if let Some(waker) = waiters.writer.take() {
+                wakers.push(waker);
+            }
+        }
+        while waiters.list.drain_matching(ready, &mut wakers) {
+            // The batch is full: never run foreign code under the lock.
+            drop(waiters);
+            woken += wakers.wake_all();
+            waiters = self.waiters.lock();
+        }
+        drop(waiters);
+        woken + wakers.wake_all()
+    }
+
+    /// Drops the stored poll-path wakers (the registration is going away).
+    pub(crate) fn clear_wakers(&self) {
+        let (reader, writer) = {
+            let mut waiters = self.waiters.lock();
+            (waiters.reader.take(), waiters.writer.take())
+        };
+        // Dropped here, outside the lock: dropping a waker may run arbitrary code.
+        drop((reader, writer));
+    }
+
+    /// How many [`Readiness`] futures are linked (tests check that a dropped future unlinks).
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn waiter_count(&self) -> usize {
+        self.waiters.lock().list.len()
+    }
+}
+
+/// The pure state-transition function behind [`ScheduledIo::update`].
+fn next_word(word: u32, update: Update) -> u32 {
+    match update {
+        Update::Set(ready) => {
+            let mut next = word | ready.as_bits();
+            for direction in [Direction::Read, Direction::Write] {
+                if !ready.intersection(direction.ready_bits()).is_empty() {
+                    let bumped = tick(word, direction).wrapping_add(1);
+                    next = with_tick(next, direction, bumped);
+                }
+            }
+            next
+        }
+        Update::Clear(event) => {
+            let mut next = word;
+            for (direction, seen) in [
+                (Direction::Read, event.ticks.read),
+                (Direction::Write, event.ticks.write),
+            ] {
+                let clear = event.ready.intersection(direction.ready_bits()) - Ready::CLOSED;
+                if !clear.is_empty() && tick(word, direction) == seen {
+                    next &= !clear.as_bits();
+                }
+            }
+            next
+        }
+        Update::Shutdown => word | SHUTDOWN,
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    fn event_of(io: &ScheduledIo, mask: Ready) -> ReadyEvent {
+        io.ready_event(mask).unwrap().expect("readiness expected")
+    }
+
+    #[test]
+    fn set_bumps_only_the_named_direction() {
+        let io = ScheduledIo::new(0);
+        let t = io.set_readiness(Ready::READABLE);
+        assert_eq!(tick(t.after, Direction::Read), 1);
+        assert_eq!(tick(t.after, Direction::Write), 0);
+        let t = io.set_readiness(Ready::WRITABLE | Ready::ERROR);
+        assert_eq!(tick(t.after, Direction::Read), 1);
+        assert_eq!(tick(t.after, Direction::Write), 1);
+    }
+
+    #[test]
+    fn ticks_wrap_without_touching_neighbours() {
+        let word = with_tick(SHUTDOWN | 0x3F, Direction::Read, TICK_MASK as u16);
+        let next = next_word(word, Update::Set(Ready::READABLE));
+        assert_eq!(tick(next, Direction::Read), 0);
+        assert_eq!(tick(next, Direction::Write), 0);
+        assert_eq!(next & 0xFF, SHUTDOWN | 0x3F);
+    }
+
+    #[test]
+    fn clear_is_refused_after_a_newer_event_of_the_same_direction() {
+        let io = ScheduledIo::new(0);
+        io.set_readiness(Ready::READABLE);
+        let seen = event_of(&io, Ready::READ_DIRECTION);
+        io.set_readiness(Ready::READABLE);
+        io.clear_readiness(seen);
+        assert!(io.ready_event(Ready::READ_DIRECTION).unwrap().is_some());
+        // A fresh observation clears.
+        io.clear_readiness(event_of(&io, Ready::READ_DIRECTION));
+        assert!(io.ready_event(Ready::READ_DIRECTION).unwrap().is_none());
+    }
+
+    #[test]
+    fn closed_flags_are_sticky() {
+        let io = ScheduledIo::new(0);
+        io.set_readiness(Ready::READABLE | Ready::READ_CLOSED);
+        io.clear_readiness(event_of(&io, Ready::ALL));
+        assert_eq!(event_of(&io, Ready::ALL).ready(), Ready::READ_CLOSED);
+    }
+
+    #[test]
+    fn alignment_matches_the_cache_line_pair() {
+        #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+        assert_eq!(std::mem::align_of::<ScheduledIo>(), 128);
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+        assert_eq!(std::mem::align_of::<ScheduledIo>(), 64);
+    }
+}
