@@ -9,8 +9,12 @@
 //!   (`corium-reactor`); its timers are [`time`].
 //! * [`runtime`], [`task`], [`spawn`] — tasks and the current-thread and work-stealing
 //!   schedulers (`corium-executor`).
+//! * [`net`], [`io`] — async TCP/UDP/Unix sockets and the `AsyncRead`/`AsyncWrite` family
+//!   (`corium-net`).
 
 pub use corium_executor::{runtime, spawn, task};
+pub use corium_net as net;
+pub use corium_net::io;
 pub use corium_reactor as reactor;
 pub use corium_reactor::time;
 pub use corium_selector_sys as sys;

@@ -1,0 +1,326 @@
+//! Adapters between corium's io traits and those of the `futures-io` crate (feature
+//! `futures-io`).
+//!
+//! Libraries of the `futures` ecosystem (async-compression, async-tungstenite, ...) speak
+//! `futures_io::{AsyncRead, AsyncWrite, AsyncBufRead}`. Wrapping a stream in [`Compat`] makes
+//! it speak the other family:
+//!
+//! | `T` implements                        | `Compat<T>` implements                  |
+//! |---------------------------------------|-----------------------------------------|
+//! | `corium_net::io::AsyncRead`           | `futures_io::AsyncRead`                 |
+//! | `corium_net::io::AsyncWrite`          | `futures_io::AsyncWrite`                |
+//! | `corium_net::io::AsyncBufRead`        | `futures_io::AsyncBufRead`              |
+//! | `futures_io::AsyncRead`               | `corium_net::io::AsyncRead`             |
+//! | `futures_io::AsyncWrite`              | `corium_net::io::AsyncWrite`            |
+//! | `futures_io::AsyncBufRead`            | `corium_net::io::AsyncBufRead`          |
+//!
+//! The two families differ in two places, which the adapter bridges:
+//!
+//! * reads: futures-io reads into an initialised `&mut [u8]` and returns a count; corium
+//!   reads into a [`ReadBuf`]. Going corium → futures wraps the slice in a `ReadBuf`; going
+//!   futures → corium initialises the `ReadBuf`'s unfilled part (zeroing only the bytes not
+//!   yet initialised) and advances it by the count.
+//! * closing: futures-io's `poll_close` is corium's `poll_shutdown`.
+//!
+//! ```
+//! use corium_net::io::compat::Compat;
+//!
+//! // A corium reader handed to code written against futures-io.
+//! fn wants_futures_reader<R: futures_io::AsyncRead>(_reader: R) {}
+//! let reader: &[u8] = b"data";
+//! wants_futures_reader(Compat::new(reader));
+//! ```
+
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use pin_project_lite::pin_project;
+
+use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
+
+pin_project! {
+    /// Makes a corium stream usable as a futures-io stream, or the other way round (see the
+    /// [module docs](self)).
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct Compat<T> {
+        #[pin]
+        inner: T,
+    }
+}
+
+impl<T> Compat<T> {
+    /// Wraps `inner`.
+    pub fn new(inner: T) -> Self {
+        Compat { inner }
+    }
+
+    /// The wrapped stream.
+    pub fn get_ref(&self) -> &T {
+        &self.inner
+    }
+
+    /// The wrapped stream, mutably.
+    pub fn get_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+
+    /// The pinned wrapped stream.
+    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut T> {
+        self.project().inner
+    }
+
+    /// Unwraps the stream.
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+}
+
+// corium -> futures-io
+
+impl<T: AsyncRead> futures_io::AsyncRead for Compat<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let mut buf = ReadBuf::new(buf);
+        ready!(self.project().inner.poll_read(cx, &mut buf))?;
+        Poll::Ready(Ok(buf.filled().len()))
+    }
+}
+
+impl<T: AsyncBufRead> futures_io::AsyncBufRead for Compat<T> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        self.project().inner.poll_fill_buf(cx)
+    }
+
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        self.project().inner.consume(amt)
+    }
+}
+
+impl<T: AsyncWrite> futures_io::AsyncWrite for Compat<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.project().inner.poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.project().inner.poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.project().inner.poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.project().inner.poll_shutdown(cx)
+    }
+}
+
+// futures-io -> corium
+
+impl<T: futures_io::AsyncRead> AsyncRead for Compat<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let unfilled = buf.initialize_unfilled();
+        let len = unfilled.len();
+        let n = ready!(self.project().inner.poll_read(cx, unfilled))?;
+        if n > len {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "futures_io::AsyncRead::poll_read reported {n} bytes read into a \
+                     {len}-byte buffer; the wrapped reader is broken"
+                ),
+            )));
+        }
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<T: futures_io::AsyncBufRead> AsyncBufRead for Compat<T> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        self.project().inner.poll_fill_buf(cx)
+    }
+
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        self.project().inner.consume(amt)
+    }
+}
+
+impl<T: futures_io::AsyncWrite> AsyncWrite for Compat<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.project().inner.poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.project().inner.poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        // futures-io has no way to ask; its default `poll_write_vectored` writes one slice.
+        false
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.project().inner.poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.project().inner.poll_close(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::Waker;
+
+    /// Polls a future whose sources are always ready; a `Pending` here is a bug.
+    fn now<F: Future>(f: F) -> F::Output {
+        let mut cx = Context::from_waker(Waker::noop());
+        match pin!(f).poll(&mut cx) {
+            Poll::Ready(v) => v,
+            Poll::Pending => panic!("an always-ready future returned Pending"),
+        }
+    }
+
+    /// A futures-io reader and writer with no corium impls, to drive the reverse direction.
+    #[derive(Default)]
+    struct FuturesSide {
+        data: Vec<u8>,
+        pos: usize,
+        written: Vec<u8>,
+        closed: bool,
+    }
+
+    impl futures_io::AsyncRead for FuturesSide {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            // Three bytes at a time, so callers have to loop.
+            let n = buf.len().min(3).min(self.data.len() - self.pos);
+            buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+            self.pos += n;
+            Poll::Ready(Ok(n))
+        }
+    }
+
+    impl futures_io::AsyncBufRead for FuturesSide {
+        fn poll_fill_buf(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+            let me = self.get_mut();
+            Poll::Ready(Ok(&me.data[me.pos..]))
+        }
+
+        fn consume(mut self: Pin<&mut Self>, amt: usize) {
+            self.pos += amt;
+        }
+    }
+
+    impl futures_io::AsyncWrite for FuturesSide {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            let n = buf.len().min(2);
+            self.written.extend_from_slice(&buf[..n]);
+            Poll::Ready(Ok(n))
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_close(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            self.closed = true;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[test]
+    fn futures_reader_read_through_corium_traits() {
+        let side = FuturesSide {
+            data: b"hello\nworld".to_vec(),
+            ..FuturesSide::default()
+        };
+        let mut reader = Compat::new(side);
+        let mut all = String::new();
+        now(reader.read_to_string(&mut all)).unwrap();
+        assert_eq!(all, "hello\nworld");
+    }
+
+    #[test]
+    fn futures_buf_reader_gives_lines() {
+        let side = FuturesSide {
+            data: b"a\nbc\n".to_vec(),
+            ..FuturesSide::default()
+        };
+        let mut lines = Compat::new(side).lines();
+        assert_eq!(now(lines.next_line()).unwrap().as_deref(), Some("a"));
+        assert_eq!(now(lines.next_line()).unwrap().as_deref(), Some("bc"));
+        assert_eq!(now(lines.next_line()).unwrap(), None);
+    }
+
+    #[test]
+    fn futures_writer_written_and_closed_through_corium_traits() {
+        let mut writer = Compat::new(FuturesSide::default());
+        now(writer.write_all(b"12345")).unwrap();
+        now(writer.shutdown()).unwrap();
+        assert_eq!(writer.get_ref().written, b"12345");
+        assert!(writer.get_ref().closed);
+    }
+
+    #[test]
+    fn corium_reader_read_through_futures_traits() {
+        let reader: &[u8] = b"xyz";
+        let mut compat = pin!(Compat::new(reader));
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut buf = [0u8; 2];
+        let first = futures_io::AsyncRead::poll_read(compat.as_mut(), &mut cx, &mut buf);
+        assert!(matches!(first, Poll::Ready(Ok(2))));
+        assert_eq!(&buf, b"xy");
+        let fill = futures_io::AsyncBufRead::poll_fill_buf(compat.as_mut(), &mut cx);
+        assert!(matches!(fill, Poll::Ready(Ok(b"z"))));
+    }
+
+    #[test]
+    fn corium_writer_written_and_closed_through_futures_traits() {
+        let (mut near, far) = crate::io::duplex(16);
+        let mut compat = pin!(Compat::new(far));
+        let mut cx = Context::from_waker(Waker::noop());
+        let wrote = futures_io::AsyncWrite::poll_write(compat.as_mut(), &mut cx, b"hi");
+        assert!(matches!(wrote, Poll::Ready(Ok(2))));
+        let closed = futures_io::AsyncWrite::poll_close(compat.as_mut(), &mut cx);
+        assert!(matches!(closed, Poll::Ready(Ok(()))));
+        let mut got = Vec::new();
+        now(near.read_to_end(&mut got)).unwrap();
+        assert_eq!(got, b"hi");
+    }
+}

@@ -1,0 +1,32 @@
+//! [`repeat`]: a reader that yields one byte forever.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::io::{AsyncRead, ReadBuf};
+
+/// A reader yielding the same byte endlessly, made by [`repeat`].
+#[derive(Debug, Clone, Copy)]
+pub struct Repeat {
+    byte: u8,
+}
+
+/// A reader that fills every buffer with `byte` and never reaches end of stream. Combine it
+/// with [`take`](crate::io::AsyncReadExt::take) to get a finite stream.
+pub fn repeat(byte: u8) -> Repeat {
+    Repeat { byte }
+}
+
+impl AsyncRead for Repeat {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let n = buf.remaining();
+        buf.initialize_unfilled().fill(self.byte);
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+}
