@@ -3,7 +3,7 @@
 mod rt_common;
 
 use corium_executor::task;
-use rt_common::{DropCounter, Signal};
+use rt_common::{DropCounter, Signal, WorkerHold};
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;
 
@@ -12,13 +12,15 @@ both_flavors! {
         let polled = Arc::new(AtomicBool::new(false));
         let drops = DropCounter::default();
         let (p, guard) = (polled.clone(), drops.guard());
+        // No worker may pick the task up between spawn and abort.
+        let hold = WorkerHold::new(&rt);
         let err = rt.block_on(async move {
-            // Spawned from inside: on the current-thread flavour it cannot run before we abort.
             let h = corium_executor::spawn(async move {
                 p.store(true, SeqCst);
                 drop(guard);
             });
             h.abort();
+            hold.release();
             h.await.expect_err("aborted before it ran")
         });
         assert!(err.is_cancelled() && !err.is_panic(), "{err:?}");

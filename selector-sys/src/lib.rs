@@ -8,6 +8,8 @@
 //! * [The readiness model](#the-readiness-model) — what an event means and what it does not
 //! * [A poll loop](#a-poll-loop) — the whole API in one example
 //! * [Portability](#portability) — the per-OS flag tables
+//! * [Tracing](mod@trace) — every syscall as a readable line, a Chrome picture, a syscall budget
+//!   (the `trace` feature)
 //! * [Should I use this crate?](#should-i-use-this-crate)
 //!
 //! ## The readiness model
@@ -107,6 +109,7 @@ mod waker;
 
 pub mod event;
 pub mod net;
+pub mod trace;
 
 pub use event::Events;
 pub use interest::Interest;

@@ -169,3 +169,49 @@ impl std::task::Wake for ChannelWaker {
         let _ = self.0.lock().unwrap().send(());
     }
 }
+
+/// Keeps every worker of a multi-thread runtime blocked until [`WorkerHold::release`], so a
+/// task spawned meanwhile cannot be picked up by any worker. On a current-thread runtime it
+/// does nothing: there, nothing runs while the `block_on` future does not yield.
+pub struct WorkerHold {
+    gate: Arc<(Mutex<bool>, std::sync::Condvar)>,
+}
+
+impl WorkerHold {
+    pub fn new(rt: &Runtime) -> WorkerHold {
+        use corium_executor::runtime::RuntimeFlavor;
+        let gate = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+        if rt.handle().runtime_flavor() == RuntimeFlavor::MultiThread {
+            let workers = rt.metrics().num_workers();
+            let entered = Arc::new(AtomicUsize::new(0));
+            for _ in 0..workers {
+                let (gate, entered) = (gate.clone(), entered.clone());
+                rt.spawn(async move {
+                    entered.fetch_add(1, SeqCst);
+                    let (open, cv) = &*gate;
+                    let mut open = open.lock().unwrap();
+                    while !*open {
+                        open = cv.wait(open).unwrap();
+                    }
+                });
+            }
+            // Each blocker occupies one worker for good once it has entered.
+            while entered.load(SeqCst) < workers {
+                std::thread::yield_now();
+            }
+        }
+        WorkerHold { gate }
+    }
+
+    pub fn release(&self) {
+        let (open, cv) = &*self.gate;
+        *open.lock().unwrap() = true;
+        cv.notify_all();
+    }
+}
+
+impl Drop for WorkerHold {
+    fn drop(&mut self) {
+        self.release();
+    }
+}

@@ -287,6 +287,25 @@ fn from_abstract_name(name: &[u8]) -> io::Result<UnixAddr> {
     UnixAddr::from_abstract_name(name)
 }
 
+/// For trace lines: `127.0.0.1:6142`, `[::1]:80`, a unix address as std shows it, or `-` for
+/// storage the kernel did not fill (a call that failed).
+impl std::fmt::Display for RawAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.family() {
+            libc::AF_INET | libc::AF_INET6 => match self.to_inet() {
+                Ok(addr) => write!(f, "{addr}"),
+                Err(_) => write!(f, "{self:?}"),
+            },
+            libc::AF_UNIX => match self.to_unix() {
+                Ok(addr) => write!(f, "{addr:?}"),
+                Err(_) => write!(f, "{self:?}"),
+            },
+            libc::AF_UNSPEC => f.write_str("-"),
+            _ => write!(f, "{self:?}"),
+        }
+    }
+}
+
 impl std::fmt::Debug for RawAddr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RawAddr")

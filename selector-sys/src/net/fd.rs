@@ -38,11 +38,10 @@ impl Fd {
     pub(crate) fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         // SAFETY: `buf` is writable for `rw_len(buf.len()) <= buf.len()` bytes, and the fd is
         // open because `self` owns it.
-        let n = syscall!(read(
-            self.as_raw_fd(),
-            buf.as_mut_ptr().cast(),
-            rw_len(buf.len())
-        ))?;
+        let n = syscall!(
+            read(self.as_raw_fd(), buf.as_mut_ptr().cast(), rw_len(buf.len()));
+            "Fd::read", "fd={}, len={}", self.as_raw_fd(), rw_len(buf.len())
+        )?;
         Ok(n as usize)
     }
 
@@ -51,11 +50,14 @@ impl Fd {
         // SAFETY: `IoSliceMut` is ABI-compatible with `struct iovec` on Unix (documented by
         // std), each one points at a live writable buffer, and the count is at most
         // `bufs.len()`. The fd is open because `self` owns it.
-        let n = syscall!(readv(
-            self.as_raw_fd(),
-            bufs.as_mut_ptr().cast::<libc::iovec>(),
-            bufs.len().min(MAX_IOV) as libc::c_int
-        ))?;
+        let n = syscall!(
+            readv(
+                self.as_raw_fd(),
+                bufs.as_mut_ptr().cast::<libc::iovec>(),
+                bufs.len().min(MAX_IOV) as libc::c_int,
+            );
+            "Fd::read_vectored", "fd={}, iovecs={}", self.as_raw_fd(), bufs.len().min(MAX_IOV)
+        )?;
         Ok(n as usize)
     }
 
@@ -64,11 +66,10 @@ impl Fd {
     /// returns `BrokenPipe` instead.
     pub(crate) fn write(&self, buf: &[u8]) -> io::Result<usize> {
         // SAFETY: `buf` is readable for `rw_len(buf.len()) <= buf.len()` bytes; the fd is open.
-        let n = syscall!(write(
-            self.as_raw_fd(),
-            buf.as_ptr().cast(),
-            rw_len(buf.len())
-        ))?;
+        let n = syscall!(
+            write(self.as_raw_fd(), buf.as_ptr().cast(), rw_len(buf.len()));
+            "Fd::write", "fd={}, len={}", self.as_raw_fd(), rw_len(buf.len())
+        )?;
         Ok(n as usize)
     }
 
@@ -76,11 +77,14 @@ impl Fd {
     pub(crate) fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         // SAFETY: `IoSlice` is ABI-compatible with `struct iovec` on Unix, each points at a
         // live readable buffer, and the count is at most `bufs.len()`; the fd is open.
-        let n = syscall!(writev(
-            self.as_raw_fd(),
-            bufs.as_ptr().cast::<libc::iovec>(),
-            bufs.len().min(MAX_IOV) as libc::c_int
-        ))?;
+        let n = syscall!(
+            writev(
+                self.as_raw_fd(),
+                bufs.as_ptr().cast::<libc::iovec>(),
+                bufs.len().min(MAX_IOV) as libc::c_int,
+            );
+            "Fd::write_vectored", "fd={}, iovecs={}", self.as_raw_fd(), bufs.len().min(MAX_IOV)
+        )?;
         Ok(n as usize)
     }
 
@@ -88,7 +92,10 @@ impl Fd {
     pub(crate) fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
         let fd = self.as_raw_fd();
         // SAFETY: F_GETFL takes no argument; the fd is open because `self` owns it.
-        let flags = syscall!(fcntl(fd, libc::F_GETFL))?;
+        let flags = syscall!(
+            fcntl(fd, libc::F_GETFL);
+            "Fd::set_nonblocking", "fd={fd}, F_GETFL"
+        )?;
         let wanted = if nonblocking {
             flags | libc::O_NONBLOCK
         } else {
@@ -96,7 +103,11 @@ impl Fd {
         };
         if wanted != flags {
             // SAFETY: F_SETFL takes an int of flags; the fd is open.
-            syscall!(fcntl(fd, libc::F_SETFL, wanted))?;
+            syscall!(
+                fcntl(fd, libc::F_SETFL, wanted);
+                "Fd::set_nonblocking", "fd={fd}, F_SETFL, O_NONBLOCK {}",
+                    if nonblocking { "on" } else { "off" }
+            )?;
         }
         Ok(())
     }
@@ -106,7 +117,10 @@ impl Fd {
     #[cfg(target_vendor = "apple")]
     pub(crate) fn set_nonblocking_cloexec(&self) -> io::Result<()> {
         // SAFETY: F_SETFD takes an int of descriptor flags; the fd is open.
-        syscall!(fcntl(self.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC))?;
+        syscall!(
+            fcntl(self.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC);
+            "Fd::set_nonblocking_cloexec", "fd={}, F_SETFD, FD_CLOEXEC", self.as_raw_fd()
+        )?;
         self.set_nonblocking(true)
     }
 }

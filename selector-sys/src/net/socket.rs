@@ -11,6 +11,8 @@ use std::time::Duration;
 use super::addr::RawAddr;
 use super::fd::{impl_fd_traits, rw_len, Fd, MAX_IOV};
 use crate::syscall;
+use crate::trace::describe::{Errno, Family, How, MsgFlags, OptName, SockType};
+use crate::trace::Layer;
 
 /// Flags for every `send`/`sendto`/`sendmsg`. Writing to a stream whose peer has gone raises
 /// `SIGPIPE`, whose default action kills the process; `MSG_NOSIGNAL` turns that into a plain
@@ -37,18 +39,21 @@ impl Socket {
             // Setting both flags inside `socket` closes the window in which another thread's
             // fork+exec could inherit the fd.
             // SAFETY: socket takes plain integers.
-            let fd = syscall!(socket(
-                family,
-                ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-                0
-            ))?;
+            let fd = syscall!(
+                socket(family, ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0);
+                "Socket::new", "{}, {}",
+                    Family(family), SockType(ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC)
+            )?;
             // SAFETY: the call succeeded, so `fd` is a fresh descriptor that nobody owns.
             Ok(unsafe { Socket::from_raw_fd(fd) })
         }
         #[cfg(target_vendor = "apple")]
         {
             // SAFETY: socket takes plain integers.
-            let fd = syscall!(socket(family, ty, 0))?;
+            let fd = syscall!(
+                socket(family, ty, 0);
+                "Socket::new", "{}, {}", Family(family), SockType(ty)
+            )?;
             // SAFETY: the call succeeded, so `fd` is a fresh descriptor that nobody owns.
             Socket::from_new_fd(unsafe { Socket::from_raw_fd(fd) })
         }
@@ -69,7 +74,10 @@ impl Socket {
         #[cfg(not(target_vendor = "apple"))]
         let ty = ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
         // SAFETY: `fds` has room for the two descriptors socketpair writes.
-        syscall!(socketpair(libc::AF_UNIX, ty, 0, fds.as_mut_ptr()))?;
+        syscall!(
+            socketpair(libc::AF_UNIX, ty, 0, fds.as_mut_ptr());
+            "Socket::pair", "AF_UNIX, {}, fds={fds:?}", SockType(ty)
+        )?;
         // SAFETY: the call succeeded, so both fds are fresh descriptors that nobody owns.
         let (a, b) = unsafe { (Socket::from_raw_fd(fds[0]), Socket::from_raw_fd(fds[1])) };
         #[cfg(target_vendor = "apple")]
@@ -89,13 +97,21 @@ impl Socket {
     /// `bind(2)`.
     pub(crate) fn bind(&self, addr: &RawAddr) -> io::Result<()> {
         // SAFETY: `addr` points at `addr.len()` initialised bytes; the fd is open.
-        syscall!(bind(self.as_raw_fd(), addr.as_ptr(), addr.len())).map(drop)
+        syscall!(
+            bind(self.as_raw_fd(), addr.as_ptr(), addr.len());
+            "Socket::bind", "fd={}, {addr}", self.as_raw_fd()
+        )
+        .map(drop)
     }
 
     /// `listen(2)`.
     pub(crate) fn listen(&self, backlog: libc::c_int) -> io::Result<()> {
         // SAFETY: plain integers; the fd is open.
-        syscall!(listen(self.as_raw_fd(), backlog)).map(drop)
+        syscall!(
+            listen(self.as_raw_fd(), backlog);
+            "Socket::listen", "fd={}, backlog={backlog}", self.as_raw_fd()
+        )
+        .map(drop)
     }
 
     /// `connect(2)`, where `EINPROGRESS` counts as success: a nonblocking stream connect
@@ -103,7 +119,10 @@ impl Socket {
     /// *writable* when it ends. Then `take_error` says whether it failed.
     pub(crate) fn connect(&self, addr: &RawAddr) -> io::Result<()> {
         // SAFETY: `addr` points at `addr.len()` initialised bytes; the fd is open.
-        match syscall!(connect(self.as_raw_fd(), addr.as_ptr(), addr.len())) {
+        match syscall!(
+            connect(self.as_raw_fd(), addr.as_ptr(), addr.len());
+            "Socket::connect", "fd={}, {addr}", self.as_raw_fd()
+        ) {
             Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok(()),
             res => res.map(drop),
         }
@@ -117,19 +136,27 @@ impl Socket {
         {
             // SAFETY: `addr` has room for `*addr.len_mut()` bytes and the kernel writes at
             // most that many, updating the length; the fd is open.
-            let fd = syscall!(accept4(
-                self.as_raw_fd(),
-                addr.as_mut_ptr(),
-                addr.len_mut(),
-                libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC
-            ))?;
+            let fd = syscall!(
+                accept4(
+                    self.as_raw_fd(),
+                    addr.as_mut_ptr(),
+                    addr.len_mut(),
+                    libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+                );
+                "Socket::accept", "fd={}, peer={addr}, {}",
+                    self.as_raw_fd(),
+                    crate::trace::describe::SockFlags(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC)
+            )?;
             // SAFETY: the call succeeded, so `fd` is a fresh descriptor that nobody owns.
             Ok((unsafe { Socket::from_raw_fd(fd) }, addr))
         }
         #[cfg(target_vendor = "apple")]
         {
             // SAFETY: as for accept4 above.
-            let fd = syscall!(accept(self.as_raw_fd(), addr.as_mut_ptr(), addr.len_mut()))?;
+            let fd = syscall!(
+                accept(self.as_raw_fd(), addr.as_mut_ptr(), addr.len_mut());
+                "Socket::accept", "fd={}, peer={addr}", self.as_raw_fd()
+            )?;
             // SAFETY: the call succeeded, so `fd` is a fresh descriptor that nobody owns.
             let socket = Socket::from_new_fd(unsafe { Socket::from_raw_fd(fd) })?;
             Ok((socket, addr))
@@ -140,11 +167,10 @@ impl Socket {
     pub(crate) fn local_addr(&self) -> io::Result<RawAddr> {
         let mut addr = RawAddr::empty();
         // SAFETY: `addr` has room for `*addr.len_mut()` bytes; the fd is open.
-        syscall!(getsockname(
-            self.as_raw_fd(),
-            addr.as_mut_ptr(),
-            addr.len_mut()
-        ))?;
+        syscall!(
+            getsockname(self.as_raw_fd(), addr.as_mut_ptr(), addr.len_mut());
+            "Socket::local_addr", "fd={}, addr={addr}", self.as_raw_fd()
+        )?;
         Ok(addr)
     }
 
@@ -152,23 +178,21 @@ impl Socket {
     pub(crate) fn peer_addr(&self) -> io::Result<RawAddr> {
         let mut addr = RawAddr::empty();
         // SAFETY: as for getsockname.
-        syscall!(getpeername(
-            self.as_raw_fd(),
-            addr.as_mut_ptr(),
-            addr.len_mut()
-        ))?;
+        syscall!(
+            getpeername(self.as_raw_fd(), addr.as_mut_ptr(), addr.len_mut());
+            "Socket::peer_addr", "fd={}, addr={addr}", self.as_raw_fd()
+        )?;
         Ok(addr)
     }
 
     /// `recv(2)` with `flags` (0, or `MSG_PEEK` to leave the data queued).
     pub(crate) fn recv(&self, buf: &mut [u8], flags: libc::c_int) -> io::Result<usize> {
         // SAFETY: `buf` is writable for `rw_len(buf.len()) <= buf.len()` bytes; the fd is open.
-        let n = syscall!(recv(
-            self.as_raw_fd(),
-            buf.as_mut_ptr().cast(),
-            rw_len(buf.len()),
-            flags
-        ))?;
+        let n = syscall!(
+            recv(self.as_raw_fd(), buf.as_mut_ptr().cast(), rw_len(buf.len()), flags);
+            "Socket::recv", "fd={}, len={}, flags={}",
+                self.as_raw_fd(), rw_len(buf.len()), MsgFlags(flags)
+        )?;
         Ok(n as usize)
     }
 
@@ -181,14 +205,18 @@ impl Socket {
         let mut addr = RawAddr::empty();
         // SAFETY: `buf` is writable for the length given; `addr` has room for
         // `*addr.len_mut()` bytes; the fd is open.
-        let n = syscall!(recvfrom(
-            self.as_raw_fd(),
-            buf.as_mut_ptr().cast(),
-            rw_len(buf.len()),
-            flags,
-            addr.as_mut_ptr(),
-            addr.len_mut()
-        ))?;
+        let n = syscall!(
+            recvfrom(
+                self.as_raw_fd(),
+                buf.as_mut_ptr().cast(),
+                rw_len(buf.len()),
+                flags,
+                addr.as_mut_ptr(),
+                addr.len_mut(),
+            );
+            "Socket::recv_from", "fd={}, len={}, flags={}, from={addr}",
+                self.as_raw_fd(), rw_len(buf.len()), MsgFlags(flags)
+        )?;
         Ok((n as usize, addr))
     }
 
@@ -205,12 +233,11 @@ impl Socket {
     /// `send(2)` with [`SEND_FLAGS`].
     pub(crate) fn write(&self, buf: &[u8]) -> io::Result<usize> {
         // SAFETY: `buf` is readable for the length given; the fd is open.
-        let n = syscall!(send(
-            self.as_raw_fd(),
-            buf.as_ptr().cast(),
-            rw_len(buf.len()),
-            SEND_FLAGS
-        ))?;
+        let n = syscall!(
+            send(self.as_raw_fd(), buf.as_ptr().cast(), rw_len(buf.len()), SEND_FLAGS);
+            "Socket::write", "fd={}, len={}, flags={}",
+                self.as_raw_fd(), rw_len(buf.len()), MsgFlags(SEND_FLAGS)
+        )?;
         Ok(n as usize)
     }
 
@@ -225,7 +252,11 @@ impl Socket {
         // SAFETY: `IoSlice` is ABI-compatible with `struct iovec` on Unix; msg_iov points at
         // `msg_iovlen <= bufs.len()` live readable buffers; no name or control data is given;
         // the fd is open.
-        let n = syscall!(sendmsg(self.as_raw_fd(), &msg, SEND_FLAGS))?;
+        let n = syscall!(
+            sendmsg(self.as_raw_fd(), &msg, SEND_FLAGS);
+            "Socket::write_vectored", "fd={}, iovecs={}, flags={}",
+                self.as_raw_fd(), bufs.len().min(MAX_IOV), MsgFlags(SEND_FLAGS)
+        )?;
         Ok(n as usize)
     }
 
@@ -233,14 +264,18 @@ impl Socket {
     pub(crate) fn send_to(&self, buf: &[u8], addr: &RawAddr) -> io::Result<usize> {
         // SAFETY: `buf` is readable for the length given and `addr` points at `addr.len()`
         // initialised bytes; the fd is open.
-        let n = syscall!(sendto(
-            self.as_raw_fd(),
-            buf.as_ptr().cast(),
-            rw_len(buf.len()),
-            SEND_FLAGS,
-            addr.as_ptr(),
-            addr.len()
-        ))?;
+        let n = syscall!(
+            sendto(
+                self.as_raw_fd(),
+                buf.as_ptr().cast(),
+                rw_len(buf.len()),
+                SEND_FLAGS,
+                addr.as_ptr(),
+                addr.len(),
+            );
+            "Socket::send_to", "fd={}, len={}, to={addr}, flags={}",
+                self.as_raw_fd(), rw_len(buf.len()), MsgFlags(SEND_FLAGS)
+        )?;
         Ok(n as usize)
     }
 
@@ -252,13 +287,23 @@ impl Socket {
             Shutdown::Both => libc::SHUT_RDWR,
         };
         // SAFETY: plain integers; the fd is open.
-        syscall!(shutdown(self.as_raw_fd(), how)).map(drop)
+        syscall!(
+            shutdown(self.as_raw_fd(), how);
+            "Socket::shutdown", "fd={}, {}", self.as_raw_fd(), How(how)
+        )
+        .map(drop)
     }
 
     /// Takes (and so clears) the pending socket error, `SO_ERROR`: how a nonblocking connect
     /// reports failure, and where an asynchronous error such as a reset waits.
     pub(crate) fn take_error(&self) -> io::Result<Option<io::Error>> {
         let errno: libc::c_int = self.opt(libc::SOL_SOCKET, libc::SO_ERROR)?;
+        crate::trace!(
+            Layer::Selector,
+            "Socket::take_error: fd {} SO_ERROR = {}",
+            self.as_raw_fd(),
+            Errno(errno)
+        );
         Ok((errno != 0).then(|| io::Error::from_raw_os_error(errno)))
     }
 
@@ -275,13 +320,17 @@ impl Socket {
         value: T,
     ) -> io::Result<()> {
         // SAFETY: `value` is a live `T` of exactly the length given; the fd is open.
-        syscall!(setsockopt(
-            self.as_raw_fd(),
-            level,
-            name,
-            (&value as *const T).cast(),
-            mem::size_of::<T>() as libc::socklen_t
-        ))
+        syscall!(
+            setsockopt(
+                self.as_raw_fd(),
+                level,
+                name,
+                (&value as *const T).cast(),
+                mem::size_of::<T>() as libc::socklen_t,
+            );
+            "Socket::set_opt", "fd={}, {}, len={}",
+                self.as_raw_fd(), OptName(level, name), mem::size_of::<T>()
+        )
         .map(drop)
     }
 
@@ -291,13 +340,10 @@ impl Socket {
         let mut len = mem::size_of::<T>() as libc::socklen_t;
         // SAFETY: `value` has room for `len` bytes and the kernel writes at most that many;
         // the fd is open.
-        syscall!(getsockopt(
-            self.as_raw_fd(),
-            level,
-            name,
-            value.as_mut_ptr().cast(),
-            &mut len
-        ))?;
+        syscall!(
+            getsockopt(self.as_raw_fd(), level, name, value.as_mut_ptr().cast(), &mut len);
+            "Socket::opt", "fd={}, {}", self.as_raw_fd(), OptName(level, name)
+        )?;
         // SAFETY: the storage started zeroed and the kernel overwrote a prefix of it; `T:
         // SockOpt` is plain data for which any bytes are a valid value.
         Ok(unsafe { value.assume_init() })

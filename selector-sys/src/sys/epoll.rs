@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::trace::{self, describe::WaitMs, Layer};
 use crate::{syscall, Interest, Token};
 
 pub(crate) type Event = libc::epoll_event;
@@ -25,7 +26,10 @@ pub(crate) struct Selector {
 impl Selector {
     pub(crate) fn new() -> io::Result<Selector> {
         // SAFETY: epoll_create1 takes only flags.
-        let fd = syscall!(epoll_create1(libc::EPOLL_CLOEXEC))?;
+        let fd = syscall!(
+            epoll_create1(libc::EPOLL_CLOEXEC);
+            "Poll::new", "EPOLL_CLOEXEC"
+        )?;
         // SAFETY: the call succeeded, so `fd` is a fresh descriptor nobody else owns.
         let ep = unsafe { OwnedFd::from_raw_fd(fd) };
         Ok(Selector {
@@ -65,6 +69,15 @@ impl Selector {
         };
         // SAFETY: the kernel initialised the first `n` entries, and `n <= max <= capacity`.
         unsafe { events.set_len(n as usize) };
+        if trace::COMPILED && trace::enabled(Layer::Selector) {
+            for ev in events.iter() {
+                crate::trace!(
+                    Layer::Selector,
+                    "Poll::poll ← {:?}",
+                    event::DebugDetails(ev)
+                );
+            }
+        }
         Ok(())
     }
 
@@ -76,12 +89,10 @@ impl Selector {
     ) -> io::Result<libc::c_int> {
         // SAFETY: the buffer has room for `max` events (max <= capacity) and the fd is our
         // live epoll instance.
-        syscall!(epoll_wait(
-            self.ep.as_raw_fd(),
-            events.as_mut_ptr(),
-            max,
-            ms
-        ))
+        syscall!(
+            epoll_wait(self.ep.as_raw_fd(), events.as_mut_ptr(), max, ms);
+            "Poll::poll", "epfd={}, max={max}, timeout={}", self.ep.as_raw_fd(), WaitMs(ms)
+        )
     }
 
     pub(crate) fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
@@ -91,12 +102,11 @@ impl Selector {
         };
         // SAFETY: `ev` is a valid epoll_event for the duration of the call; a bad `fd` is
         // reported by the kernel as EBADF, not undefined behaviour.
-        syscall!(epoll_ctl(
-            self.ep.as_raw_fd(),
-            libc::EPOLL_CTL_ADD,
-            fd,
-            &mut ev
-        ))
+        syscall!(
+            epoll_ctl(self.ep.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut ev);
+            "Registry::register", "epfd={}, ADD, fd={fd}, token={}, {interests:?}",
+                self.ep.as_raw_fd(), token.0
+        )
         .map(drop)
         .map_err(|e| misuse(e, fd))
     }
@@ -112,24 +122,21 @@ impl Selector {
             u64: token.0 as u64,
         };
         // SAFETY: as in `register`.
-        syscall!(epoll_ctl(
-            self.ep.as_raw_fd(),
-            libc::EPOLL_CTL_MOD,
-            fd,
-            &mut ev
-        ))
+        syscall!(
+            epoll_ctl(self.ep.as_raw_fd(), libc::EPOLL_CTL_MOD, fd, &mut ev);
+            "Registry::reregister", "epfd={}, MOD, fd={fd}, token={}, {interests:?}",
+                self.ep.as_raw_fd(), token.0
+        )
         .map(drop)
         .map_err(|e| misuse(e, fd))
     }
 
     pub(crate) fn deregister(&self, fd: RawFd) -> io::Result<()> {
         // SAFETY: EPOLL_CTL_DEL ignores the event pointer on Linux >= 2.6.9; null is allowed.
-        syscall!(epoll_ctl(
-            self.ep.as_raw_fd(),
-            libc::EPOLL_CTL_DEL,
-            fd,
-            std::ptr::null_mut()
-        ))
+        syscall!(
+            epoll_ctl(self.ep.as_raw_fd(), libc::EPOLL_CTL_DEL, fd, std::ptr::null_mut());
+            "Registry::deregister", "epfd={}, DEL, fd={fd}", self.ep.as_raw_fd()
+        )
         .map(drop)
         .map_err(|e| misuse(e, fd))
     }
@@ -207,15 +214,18 @@ fn pwait2(
     };
     // SAFETY: the buffer has room for `max` events; `ts` outlives the call; a null sigmask
     // means "do not change the signal mask", as for epoll_wait.
-    let res = syscall!(syscall(
-        libc::SYS_epoll_pwait2,
-        ep.as_raw_fd(),
-        events.as_mut_ptr(),
-        max,
-        &ts as *const libc::timespec,
-        std::ptr::null::<libc::sigset_t>(),
-        0usize,
-    ));
+    let res = syscall!(
+        syscall(
+            libc::SYS_epoll_pwait2,
+            ep.as_raw_fd(),
+            events.as_mut_ptr(),
+            max,
+            &ts as *const libc::timespec,
+            std::ptr::null::<libc::sigset_t>(),
+            0usize,
+        ) as epoll_pwait2;
+        "Poll::poll", "epfd={}, max={max}, timeout={t:?}", ep.as_raw_fd()
+    );
     match res {
         Ok(n) => {
             PWAIT2.store(1, Ordering::Relaxed);

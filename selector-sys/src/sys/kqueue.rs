@@ -45,6 +45,8 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::trace::describe::{Kevents, Timeout};
+use crate::trace::{self, Layer};
 use crate::{syscall, Interest, Token};
 
 // The field types of `struct kevent` and the count type of `kevent()` differ by OS; they are
@@ -175,16 +177,29 @@ impl Selector {
         // `repr(transparent)` over `libc::kevent`, so the cast pointer is valid for those
         // writes; the empty changelist is never read; `ts_ptr` is null or points to `ts`,
         // which outlives the call.
-        let n = syscall!(kevent(
-            self.kq.as_raw_fd(),
-            std::ptr::null(),
-            0,
-            events.as_mut_ptr().cast::<libc::kevent>(),
-            count(max),
-            ts_ptr,
-        ))?;
+        let n = syscall!(
+            kevent(
+                self.kq.as_raw_fd(),
+                std::ptr::null(),
+                0,
+                events.as_mut_ptr().cast::<libc::kevent>(),
+                count(max),
+                ts_ptr,
+            );
+            "Poll::poll", "kq={}, changes=[], max={max}, timeout={}",
+                self.kq.as_raw_fd(), Timeout(timeout)
+        )?;
         // SAFETY: the kernel initialised the first `n` entries, and `n <= max <= capacity`.
         unsafe { events.set_len(n as usize) };
+        if trace::COMPILED && trace::enabled(Layer::Selector) {
+            for ev in events.iter() {
+                crate::trace!(
+                    Layer::Selector,
+                    "Poll::poll ← {:?}",
+                    event::DebugDetails(ev)
+                );
+            }
+        }
         Ok(())
     }
 
@@ -201,6 +216,11 @@ impl Selector {
     /// because no kqueue operation other than a full scan reads a knote without writing it.
     /// The error is still reported, and the interests of the existing registration are kept.
     pub(crate) fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {
+        crate::trace!(
+            Layer::Selector,
+            "Registry::register: fd={fd}, token={}, {interests:?}",
+            token.0
+        );
         let mut probe = Batch::new();
         for filter in FILTERS {
             probe.push(Role::Probe, fd, filter, token);
@@ -244,6 +264,11 @@ impl Selector {
         token: Token,
         interests: Interest,
     ) -> io::Result<()> {
+        crate::trace!(
+            Layer::Selector,
+            "Registry::reregister: fd={fd}, token={}, {interests:?}",
+            token.0
+        );
         let mut batch = Batch::new();
         for filter in FILTERS {
             if wants(interests, filter) {
@@ -269,6 +294,7 @@ impl Selector {
 
     /// Deletes both filters of `fd`; `NotFound` only if neither existed.
     pub(crate) fn deregister(&self, fd: RawFd) -> io::Result<()> {
+        crate::trace!(Layer::Selector, "Registry::deregister: fd={fd}");
         let mut batch = Batch::new();
         for filter in FILTERS {
             batch.push(Role::Delete, fd, filter, Token(0));
@@ -322,7 +348,10 @@ impl Selector {
         // the changelist and the event list, as kqueue(2) permits: the kernel reads change i
         // before it writes receipt i, and writes receipts in order, one per change. A zero
         // timeout means the call never blocks, even if a kernel did not honour EV_RECEIPT.
-        let n = syscall!(kevent(self.kq.as_raw_fd(), list, len, list, len, &zero))?;
+        let n = syscall!(
+            kevent(self.kq.as_raw_fd(), list, len, list, len, &zero);
+            "Selector::submit", "kq={}, {}", self.kq.as_raw_fd(), Kevents(changes)
+        )?;
         let n = n as usize;
         if n != changes.len() || changes.iter().any(|c| c.flags & libc::EV_ERROR == 0) {
             return Err(io::Error::other(format!(
@@ -361,7 +390,10 @@ impl AsRawFd for Selector {
 #[cfg(target_os = "netbsd")]
 fn new_kqueue() -> io::Result<OwnedFd> {
     // SAFETY: kqueue1 takes only flags.
-    let fd = syscall!(kqueue1(libc::O_CLOEXEC))?;
+    let fd = syscall!(
+        kqueue1(libc::O_CLOEXEC);
+        "Poll::new", "O_CLOEXEC"
+    )?;
     // SAFETY: the call succeeded, so `fd` is a fresh descriptor nobody else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
@@ -369,12 +401,18 @@ fn new_kqueue() -> io::Result<OwnedFd> {
 #[cfg(not(target_os = "netbsd"))]
 fn new_kqueue() -> io::Result<OwnedFd> {
     // SAFETY: kqueue takes no arguments.
-    let fd = syscall!(kqueue())?;
+    let fd = syscall!(
+        kqueue();
+        "Poll::new", ""
+    )?;
     // SAFETY: the call succeeded, so `fd` is a fresh descriptor nobody else owns. Owning it
     // first closes it if the fcntl below fails.
     let kq = unsafe { OwnedFd::from_raw_fd(fd) };
     // SAFETY: F_SETFD with an int flag argument on our live descriptor touches no memory.
-    syscall!(fcntl(kq.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC))?;
+    syscall!(
+        fcntl(kq.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC);
+        "Poll::new", "kq={}, F_SETFD, FD_CLOEXEC", kq.as_raw_fd()
+    )?;
     Ok(kq)
 }
 

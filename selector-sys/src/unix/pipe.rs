@@ -42,12 +42,18 @@ pub(crate) fn new_raw() -> io::Result<[OwnedFd; 2]> {
     #[cfg(not(target_vendor = "apple"))]
     {
         // SAFETY: `fds` has room for the two descriptors pipe2 writes.
-        syscall!(pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC))?;
+        syscall!(
+            pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC);
+            "pipe::new", "fds={fds:?}, O_NONBLOCK|O_CLOEXEC"
+        )?;
     }
     #[cfg(target_vendor = "apple")]
     {
         // SAFETY: `fds` has room for the two descriptors pipe writes.
-        syscall!(pipe(fds.as_mut_ptr()))?;
+        syscall!(
+            pipe(fds.as_mut_ptr());
+            "pipe::new", "fds={fds:?}"
+        )?;
     }
     // SAFETY: both fds were just created by pipe2/pipe and are owned by nobody else; from
     // here on an early return closes them.

@@ -18,7 +18,10 @@ pub(crate) struct Waker {
 impl Waker {
     pub(crate) fn new(selector: &Selector, token: Token) -> io::Result<Waker> {
         // SAFETY: eventfd takes an initial value and flags only.
-        let fd = syscall!(eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK))?;
+        let fd = syscall!(
+            eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK);
+            "Waker::new", "0, EFD_CLOEXEC|EFD_NONBLOCK"
+        )?;
         // SAFETY: the call succeeded, so `fd` is a fresh descriptor nobody else owns.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
         selector.register(fd.as_raw_fd(), token, Interest::READABLE)?;
@@ -40,18 +43,21 @@ impl Waker {
     fn add(&self, n: u64) -> io::Result<()> {
         let buf = n.to_ne_bytes();
         // SAFETY: `buf` is 8 readable bytes, the size eventfd requires.
-        syscall!(write(self.fd.as_raw_fd(), buf.as_ptr().cast(), buf.len())).map(drop)
+        syscall!(
+            write(self.fd.as_raw_fd(), buf.as_ptr().cast(), buf.len());
+            "Waker::wake", "eventfd={}, +{n}", self.fd.as_raw_fd()
+        )
+        .map(drop)
     }
 
     /// Reads (and so zeroes) the counter. Already zero is fine: nothing to reset.
     fn reset(&self) -> io::Result<()> {
         let mut buf = [0u8; 8];
         // SAFETY: `buf` is 8 writable bytes, the size eventfd requires.
-        match syscall!(read(
-            self.fd.as_raw_fd(),
-            buf.as_mut_ptr().cast(),
-            buf.len()
-        )) {
+        match syscall!(
+            read(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len());
+            "Waker::wake", "eventfd={}: counter full, reset to 0", self.fd.as_raw_fd()
+        ) {
             Ok(_) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
             Err(e) => Err(e),

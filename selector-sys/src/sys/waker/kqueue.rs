@@ -9,6 +9,7 @@ use std::io;
 
 use crate::sys::kqueue::{change, receipt_errno};
 use crate::sys::Selector;
+use crate::trace::Layer;
 use crate::Token;
 
 /// The user event's ident. User events live in their own namespace (not fds), and there is
@@ -35,6 +36,11 @@ impl Waker {
     }
 
     pub(crate) fn wake(&self) -> io::Result<()> {
+        crate::trace!(
+            Layer::Selector,
+            "Waker::wake: EVFILT_USER NOTE_TRIGGER, token={}",
+            self.token.0
+        );
         // EV_ADD so that the change also re-creates the event if it were ever deleted, with
         // the token as udata because any EV_ADD on an existing knote rewrites udata. No
         // EV_CLEAR here: on FreeBSD, EV_CLEAR in a change to a user event resets its trigger,

@@ -36,18 +36,21 @@ impl Waker {
 
     fn write_byte(&self) -> io::Result<()> {
         // SAFETY: one readable byte from a static; the fd is our live write end.
-        syscall!(write(self.sender.as_raw_fd(), b"\x01".as_ptr().cast(), 1)).map(drop)
+        syscall!(
+            write(self.sender.as_raw_fd(), b"\x01".as_ptr().cast(), 1);
+            "Waker::wake", "pipe={}, 1 byte", self.sender.as_raw_fd()
+        )
+        .map(drop)
     }
 
     fn drain(&self) -> io::Result<()> {
         let mut buf = [0u8; 4096];
         loop {
             // SAFETY: `buf` is writable for its whole length; the fd is our live read end.
-            match syscall!(read(
-                self.receiver.as_raw_fd(),
-                buf.as_mut_ptr().cast(),
-                buf.len()
-            )) {
+            match syscall!(
+                read(self.receiver.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len());
+                "Waker::wake", "pipe={}: full, drain", self.receiver.as_raw_fd()
+            ) {
                 Ok(n) if n > 0 => continue,
                 Ok(_) => return Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
