@@ -69,6 +69,8 @@ impl Poll {
     ///   return it rather than retry: the caller knows its own deadline and whether the signal
     ///   means "stop". Retrying is just calling `poll` again.
     /// * `InvalidInput` if `events` has a capacity of 0.
+    // Inlined across crates so the event loop's hot call costs no extra frame.
+    #[inline]
     pub fn poll(&mut self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
         self.registry.selector.select(events.sys(), timeout)
     }

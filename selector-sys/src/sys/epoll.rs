@@ -50,6 +50,7 @@ impl Selector {
         Arc::clone(&self.has_waker)
     }
 
+    #[inline]
     pub(crate) fn select(&self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
         events.clear();
         if events.capacity() == 0 {
@@ -60,6 +61,8 @@ impl Selector {
         }
         let max = events.capacity().min(libc::c_int::MAX as usize) as libc::c_int;
         let n = match timeout {
+            // The event loop's most common call: check without sleeping.
+            Some(t) if t.is_zero() => self.wait_ms(events, max, 0)?,
             Some(t) if needs_sub_ms_precision(t) => match pwait2(&self.ep, events, max, t) {
                 Some(res) => res?,
                 None => self.wait_ms(events, max, ms_rounded_up(t))?,
@@ -187,9 +190,13 @@ fn needs_sub_ms_precision(t: Duration) -> bool {
 
 /// Milliseconds for `epoll_wait`: rounded *up* (so 100 µs waits 1 ms, not a busy 0 ms), and
 /// clamped to `c_int::MAX` (about 24.8 days).
+/// Done in u64: a u128 division here costs a libcall on every poll.
 fn ms_rounded_up(t: Duration) -> libc::c_int {
-    let ms = t.as_nanos().div_ceil(1_000_000);
-    ms.min(libc::c_int::MAX as u128) as libc::c_int
+    let ms = t
+        .as_secs()
+        .saturating_mul(1000)
+        .saturating_add(u64::from(t.subsec_nanos().div_ceil(1_000_000)));
+    ms.min(libc::c_int::MAX as u64) as libc::c_int
 }
 
 /// Whether `epoll_pwait2` is known to work: 0 = not tried yet, 1 = yes, 2 = no.
