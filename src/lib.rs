@@ -11,6 +11,10 @@
 //!   schedulers (`corium-executor`).
 //! * [`net`], [`io`] — async TCP/UDP/Unix sockets and the `AsyncRead`/`AsyncWrite` family
 //!   (`corium-net`).
+//! * [`guide`] — a doc-only walk through the layers, chapter by chapter, mapping each step of
+//!   the seed documents to the corium item that performs it.
+
+pub mod guide;
 
 pub use corium_executor::{runtime, spawn, task};
 pub use corium_net as net;

@@ -170,11 +170,9 @@ impl Spawner {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (task, join) = task::unowned(
-            BlockingTask { func: Some(func) },
-            BlockingSchedule,
-            Id::next(),
-        );
+        let id = Id::next();
+        crate::trace::spawn(id, true);
+        let (task, join) = task::unowned(BlockingTask { func: Some(func) }, BlockingSchedule, id);
         let inner = &self.inner;
         let mut shared = lock(&inner.shared);
         if shared.shutdown {

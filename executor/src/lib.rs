@@ -62,7 +62,7 @@
 //! `scheduler/current_thread.rs` · `scheduler/multi_thread/{worker.rs, idle.rs}` ·
 //! `scheduler/park.rs` (parking protocol) · `blocking.rs` · `runtime/` (public API) ·
 //! `context.rs` (thread-local current runtime) · `trace.rs` (the single hook point for
-//! schedule / steal / park / wake events) · `loom.rs` (std vs loom switch).
+//! spawn / schedule / steal / park / wake / poll / completion events) · `loom.rs` (std vs loom switch).
 
 // The crate's own unsafe is confined to the task cell and its wakers (`task/`).
 #![deny(unsafe_op_in_unsafe_fn)]

@@ -1,7 +1,7 @@
 //! # corium-net
 //!
 //! The top layer of corium: the asynchronous byte-stream vocabulary that sockets, pipes and
-//! in-memory streams share, and (soon) the sockets themselves.
+//! in-memory streams share, and the sockets themselves.
 //!
 //! ## What is here today
 //!
@@ -15,10 +15,25 @@
 //! Nothing in [`io`] needs a runtime: the traits are plain `poll_*` functions, so the module is
 //! usable (and tested) with any executor, or with a hand-written `block_on`.
 //!
-//! ## What comes next
+//! ## Sockets
 //!
-//! TCP, UDP and Unix-domain socket types arrive with the reactor and executor layers they are
-//! built on; they will implement the traits defined here.
+//! * [`TcpStream`], [`TcpListener`], [`TcpSocket`] (a socket configured before it connects or
+//!   listens) and, in [`tcp`], the split halves and the RFC 8305 ("happy eyeballs") connector
+//!   [`HappyEyeballs`](tcp::HappyEyeballs);
+//! * [`UdpSocket`];
+//! * [`UnixStream`], [`UnixListener`], [`UnixDatagram`] (and, in [`unix`], their halves);
+//! * [`ToSocketAddrs`] and [`lookup_host`]: every way of naming an address, resolved without a
+//!   thread when it is already numeric and on the runtime's blocking pool when it needs DNS.
+//!
+//! Each socket is a [`PollEvented`](corium_reactor::PollEvented): the nonblocking socket of
+//! [`corium_selector_sys::net`] plus its registration with the reactor. An operation tries the
+//! syscall when the reactor says the socket is ready, and on `WouldBlock` clears that readiness
+//! and waits for the next event. Sockets therefore need a corium runtime with I/O enabled;
+//! creating one outside a runtime is an error (never a panic). The walk of
+//! [`TcpStream::connect`] shows every layer in order.
+//!
+//! [`Interest`] and [`Ready`] (the reactor's types) are re-exported here for `ready()`,
+//! `try_io()` and friends.
 //!
 //! ## Cargo features
 //!
@@ -26,3 +41,15 @@
 //!   traits used by the `futures` ecosystem.
 
 pub mod io;
+
+mod addr;
+mod happy_eyeballs;
+pub mod tcp;
+pub mod udp;
+pub mod unix;
+
+pub use addr::{lookup_host, ToSocketAddrs};
+pub use corium_reactor::{Interest, Ready};
+pub use tcp::{TcpListener, TcpSocket, TcpStream};
+pub use udp::UdpSocket;
+pub use unix::{UnixDatagram, UnixListener, UnixStream};

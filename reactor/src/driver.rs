@@ -7,13 +7,15 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use corium_selector_sys::{Events, Poll, Token, Waker};
+use corium_selector_sys::trace::Layer;
+use corium_selector_sys::{trace, trace_slice, Events, Poll, Token, Waker};
 
 use crate::handle::{Handle, Inner};
 use crate::ready::Ready;
 use crate::registration_set::WAKE_TOKEN;
 use crate::scheduled_io::ScheduledIo;
 use crate::time::{self, TimeShared};
+use crate::trace::Wait;
 
 /// What a [`Driver`] drives.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -101,6 +103,7 @@ impl Driver {
     /// The selector's error other than `Interrupted` (which should not happen with a live
     /// kernel queue).
     pub fn turn(&mut self, max_wait: Option<Duration>) -> io::Result<usize> {
+        let _slice = trace_slice!(Layer::Reactor, "Driver::turn");
         let inner = &*self.handle.inner;
         if inner.registrations.needs_release() {
             let freed = inner.registrations.release();
@@ -115,10 +118,22 @@ impl Driver {
             }
             None => max_wait,
         };
+        trace!(
+            Layer::Reactor,
+            "Driver::turn: wait {}{}",
+            Wait(timeout),
+            if timeout == max_wait {
+                String::new()
+            } else {
+                format!(" (next timer; asked {})", Wait(max_wait))
+            }
+        );
         let polled = self.poll.poll(&mut self.events, timeout);
         // Any unpark from now on must write to the waker again (see `Inner::unpark_pending`).
         // A swap, not a store: it acquires what the unparker published before its unpark.
         inner.unpark_pending.swap(false, Ordering::AcqRel);
+        // Wakers run from here on, on this thread, cannot need to interrupt this very turn.
+        let _dispatching = crate::handle::dispatching::enter(inner);
         let delivered = match polled {
             Ok(()) => self.dispatch(),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
@@ -129,6 +144,11 @@ impl Driver {
             time.process(time::Instant::now());
         }
         inner.metrics.inc_turns();
+        trace!(
+            Layer::Reactor,
+            "Driver::turn: {delivered} I/O event{} delivered",
+            if delivered == 1 { "" } else { "s" }
+        );
         Ok(delivered)
     }
 

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use corium_selector_sys::event::Source;
-use corium_selector_sys::{Interest, Registry, Token, Waker};
+use corium_selector_sys::trace::Layer;
+use corium_selector_sys::{trace, Interest, Registry, Token, Waker};
 
 use crate::context::{self, EnterGuard, TryCurrentError};
 use crate::metrics::{MetricsCounters, ReactorMetrics};
@@ -68,6 +69,12 @@ impl Handle {
     /// Wakes a [`Driver::turn`](crate::Driver::turn) blocked in the selector (or makes the
     /// next one return at once). Many calls before the driver wakes cost one syscall.
     pub fn unpark(&self) {
+        if dispatching::is(&self.inner) {
+            // Called from inside this driver's own turn, after its poll returned (a waker run
+            // during dispatch): the turn is about to return anyway, so a write to the waker
+            // would only cost a syscall now and a useless wake-up next turn.
+            return;
+        }
         if self.inner.unpark_pending.swap(true, Ordering::AcqRel) {
             return; // a wake-up is already on its way
         }
@@ -93,6 +100,11 @@ impl Handle {
         inner.is_shutdown.store(true, Ordering::Release);
         // The single place the reactor shuts sources down (the trace point for "shutdown").
         let woken: usize = ios.iter().map(|io| io.shutdown()).sum();
+        trace!(
+            Layer::Reactor,
+            "Handle::shutdown: {} sources shut down ({freed} queued slots freed), {woken} wakers woken",
+            ios.len()
+        );
         inner.metrics.add_wakes(woken);
         drop(ios);
         if let Some(time) = &inner.time {
@@ -185,6 +197,11 @@ impl Handle {
             return Err(e);
         }
         inner.metrics.inc_fd_count();
+        trace!(
+            Layer::Reactor,
+            "Handle::add_source: token {} assigned, registered for {interest:?}",
+            scheduled_io.token()
+        );
         Ok(scheduled_io)
     }
 
@@ -204,5 +221,42 @@ impl fmt::Debug for Handle {
             .field("is_shutdown", &self.is_shutdown())
             .field("metrics", &self.metrics())
             .finish_non_exhaustive()
+    }
+}
+
+/// Which driver, if any, the current thread is dispatching for: set by
+/// [`Driver::turn`](crate::Driver::turn) between its poll returning and the turn ending, so
+/// [`Handle::unpark`] can tell a wake-up from the turning thread itself, which needs no syscall.
+pub(crate) mod dispatching {
+    use std::cell::Cell;
+
+    use super::Inner;
+
+    thread_local! {
+        static DRIVER: Cell<*const Inner> = const { Cell::new(std::ptr::null()) };
+    }
+
+    /// Marks this thread as dispatching for `inner` until the guard drops.
+    pub(crate) fn enter(inner: &Inner) -> Guard {
+        let prev = DRIVER.with(|d| d.replace(inner));
+        Guard { prev }
+    }
+
+    /// Whether this thread is inside `inner`'s turn, past the poll.
+    pub(crate) fn is(inner: &Inner) -> bool {
+        // Only compared, never dereferenced. `try_with`: during thread teardown, say no.
+        DRIVER
+            .try_with(|d| std::ptr::eq(d.get(), inner))
+            .unwrap_or(false)
+    }
+
+    pub(crate) struct Guard {
+        prev: *const Inner,
+    }
+
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            let _ = DRIVER.try_with(|d| d.set(self.prev));
+        }
     }
 }

@@ -149,6 +149,7 @@ mod ready;
 mod registration;
 mod registration_set;
 mod scheduled_io;
+mod trace;
 mod waiter_list;
 mod wake_list;
 
@@ -167,6 +168,10 @@ pub use readiness::Readiness;
 pub use ready::{Ready, ReadyEvent};
 pub use registration::Registration;
 pub use scheduled_io::ScheduledIo;
+/// For the executor's trace lines only: which token (or timer) the wake running on this
+/// thread comes from.
+#[doc(hidden)]
+pub use trace::{wake_cause as __trace_wake_cause, WakeCause as __TraceWakeCause};
 
 /// The interest a source is registered for (the selector's own type).
 pub use corium_selector_sys::Interest;

@@ -45,6 +45,9 @@ use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use corium_selector_sys::trace;
+use corium_selector_sys::trace::Layer;
+
 use crate::scheduled_io::ScheduledIo;
 
 /// Bits of a token that hold the slot index.
@@ -198,6 +201,13 @@ impl RegistrationSet {
             .iter()
             .filter_map(|&token| synced.free_slot(token))
             .collect();
+        trace!(
+            Layer::Reactor,
+            "RegistrationSet::release: freed {} of {} queued slots, tokens {:?}",
+            freed.len(),
+            pending.len(),
+            pending
+        );
         // Give the (now empty) buffer back so steady-state releases do not allocate.
         let mut pending = pending;
         pending.clear();

@@ -1,10 +1,12 @@
 //! [`ScheduledIo`]: the reactor's state for one registered source (layout and protocol are
 //! documented on the type).
 
+use std::fmt;
 use std::io;
 use std::task::{Context, Poll, Waker};
 
-use corium_selector_sys::Interest;
+use corium_selector_sys::trace::Layer;
+use corium_selector_sys::{trace, Interest};
 
 use crate::loom::{AtomicU32, Mutex, Ordering};
 use crate::readiness::Readiness;
@@ -186,10 +188,10 @@ impl ScheduledIo {
     /// the returned [`Transition`] holds the ticks before and after).
     fn update(&self, update: Update) -> Transition {
         let mut before = self.readiness.load(Ordering::Acquire);
-        loop {
+        let transition = loop {
             let after = next_word(before, update);
             if after == before {
-                return Transition { before, after };
+                break Transition { before, after };
             }
             // AcqRel: a task that later loads `after` (Acquire) also sees whatever the driver
             // did before setting it; a failed exchange just retries with the fresh word.
@@ -199,10 +201,20 @@ impl ScheduledIo {
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
-                Ok(_) => return Transition { before, after },
+                Ok(_) => break Transition { before, after },
                 Err(actual) => before = actual,
             }
-        }
+        };
+        trace!(
+            Layer::Reactor,
+            "{}",
+            Change {
+                token: self.token,
+                update,
+                transition
+            }
+        );
+        transition
     }
 
     /// Driver side: records an event's flags and bumps the tick of each direction it names.
@@ -295,11 +307,11 @@ impl ScheduledIo {
         while waiters.list.drain_matching(ready, &mut wakers) {
             // The batch is full: never run foreign code under the lock.
             drop(waiters);
-            woken += wakers.wake_all();
+            woken += wakers.wake_all(self.token);
             waiters = self.waiters.lock();
         }
         drop(waiters);
-        woken + wakers.wake_all()
+        woken + wakers.wake_all(self.token)
     }
 
     /// Drops the stored poll-path wakers (the registration is going away).
@@ -346,6 +358,64 @@ fn next_word(word: u32, update: Update) -> u32 {
             next
         }
         Update::Shutdown => word | SHUTDOWN,
+    }
+}
+
+/// One [`ScheduledIo::update`] as its trace line reads, e.g.
+/// `ScheduledIo::set_readiness: token 3 +READABLE read-tick 1→2`. Built only when the line is
+/// recorded.
+///
+/// The fd is not named: the reactor never learns it (a source registers itself); the
+/// selector's `Registry::register → epoll_ctl(…, fd=7, token=3, …)` line pairs the two.
+struct Change {
+    token: usize,
+    update: Update,
+    transition: Transition,
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Transition { before, after } = self.transition;
+        let token = self.token;
+        match self.update {
+            Update::Set(ready) => {
+                write!(f, "ScheduledIo::set_readiness: token {token} +{ready:?}")?;
+                for (direction, name) in [(Direction::Read, "read"), (Direction::Write, "write")] {
+                    let (old, new) = (tick(before, direction), tick(after, direction));
+                    if old != new {
+                        write!(f, " {name}-tick {old}→{new}")?;
+                    }
+                }
+                Ok(())
+            }
+            Update::Clear(event) => {
+                write!(f, "ScheduledIo::clear_readiness: token {token}")?;
+                for (direction, name, seen) in [
+                    (Direction::Read, "read", event.ticks.read),
+                    (Direction::Write, "write", event.ticks.write),
+                ] {
+                    let wanted = event.ready.intersection(direction.ready_bits()) - Ready::CLOSED;
+                    if wanted.is_empty() {
+                        continue;
+                    }
+                    let now = tick(before, direction);
+                    if now == seen {
+                        let cleared = Ready::from_bits(before & !after).intersection(wanted);
+                        write!(f, " -{cleared:?} ({name}-tick {now})")?;
+                    } else {
+                        write!(
+                            f,
+                            " refused {wanted:?}: {name}-tick moved {seen}→{now} since it was seen"
+                        )?;
+                    }
+                }
+                if before == after {
+                    f.write_str(" (no change)")?;
+                }
+                Ok(())
+            }
+            Update::Shutdown => write!(f, "ScheduledIo::shutdown: token {token} +SHUTDOWN"),
+        }
     }
 }
 

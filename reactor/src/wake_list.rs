@@ -8,6 +8,11 @@
 
 use std::task::Waker;
 
+use corium_selector_sys::trace;
+use corium_selector_sys::trace::Layer;
+
+use crate::trace::{self as cause, WakeCause};
+
 /// How many wakers one batch holds.
 pub(crate) const BATCH: usize = 32;
 
@@ -39,10 +44,21 @@ impl WakeList {
     /// Wakes (and empties) the batch, returning how many were woken. Call with no lock held.
     ///
     /// This is the single place the reactor wakes an I/O waiter (the trace point for "wake").
-    pub(crate) fn wake_all(&mut self) -> usize {
+    /// `token` names the source whose readiness these wakers waited for.
+    pub(crate) fn wake_all(&mut self, token: usize) -> usize {
         let n = self.len;
         // Reset first: if a waker panics, the rest are dropped (not woken twice) on unwind.
         self.len = 0;
+        // Traced just before the wakes, which the executor's `task N woken by token T` lines
+        // then follow on this thread.
+        if n != 0 {
+            trace!(
+                Layer::Reactor,
+                "WakeList::wake_all: token {token} wakes {n} waker{}",
+                if n == 1 { "" } else { "s" }
+            );
+        }
+        let _cause = cause::set_cause(WakeCause::Io(token));
         for slot in &mut self.wakers[..n] {
             if let Some(waker) = slot.take() {
                 waker.wake();
@@ -73,9 +89,9 @@ mod tests {
         while list.can_push() {
             list.push(Waker::from(count.clone()));
         }
-        assert_eq!(list.wake_all(), BATCH);
+        assert_eq!(list.wake_all(3), BATCH);
         assert_eq!(count.0.load(Ordering::SeqCst), BATCH);
-        assert_eq!(list.wake_all(), 0);
+        assert_eq!(list.wake_all(3), 0);
         assert!(list.can_push());
     }
 }

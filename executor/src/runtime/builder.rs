@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub(crate) type Callback = Arc<dyn Fn() + Send + Sync + 'static>;
+type ThreadName = Arc<dyn Fn() -> String + Send + Sync + 'static>;
 
 /// Configures and builds a [`Runtime`].
 ///
@@ -30,7 +31,8 @@ pub struct Builder {
     kind: Kind,
     worker_threads: Option<usize>,
     max_blocking_threads: usize,
-    thread_name: Arc<dyn Fn() -> String + Send + Sync + 'static>,
+    /// `None`: the defaults, `corium-worker-<index>` and `corium-blocking`.
+    thread_name: Option<ThreadName>,
     thread_stack_size: Option<usize>,
     thread_keep_alive: Duration,
     on_thread_start: Option<Callback>,
@@ -50,15 +52,31 @@ enum Kind {
 /// How runtime threads (workers and the blocking pool) are made.
 #[derive(Clone)]
 pub(crate) struct ThreadConfig {
-    pub(crate) name: Arc<dyn Fn() -> String + Send + Sync + 'static>,
+    /// The user's naming, if any (see [`Builder::thread_name`]).
+    pub(crate) name: Option<ThreadName>,
     pub(crate) stack_size: Option<usize>,
     pub(crate) on_start: Option<Callback>,
     pub(crate) on_stop: Option<Callback>,
 }
 
 impl ThreadConfig {
+    /// A builder for a blocking-pool thread.
     pub(crate) fn builder(&self) -> std::thread::Builder {
-        let builder = std::thread::Builder::new().name((self.name)());
+        self.builder_or(|| "corium-blocking".to_owned())
+    }
+
+    /// A builder for scheduler worker `index`: numbered by default, so each worker's trace
+    /// lines and Chrome track say which worker it is.
+    pub(crate) fn worker_builder(&self, index: usize) -> std::thread::Builder {
+        self.builder_or(|| format!("corium-worker-{index}"))
+    }
+
+    fn builder_or(&self, default: impl FnOnce() -> String) -> std::thread::Builder {
+        let name = match &self.name {
+            Some(name) => name(),
+            None => default(),
+        };
+        let builder = std::thread::Builder::new().name(name);
         match self.stack_size {
             Some(size) => builder.stack_size(size),
             None => builder,
@@ -84,7 +102,7 @@ impl Builder {
             kind,
             worker_threads: None,
             max_blocking_threads: 512,
-            thread_name: Arc::new(|| "corium-runtime-worker".to_owned()),
+            thread_name: None,
             thread_stack_size: None,
             thread_keep_alive: Duration::from_secs(10),
             on_thread_start: None,
@@ -110,10 +128,11 @@ impl Builder {
         self
     }
 
-    /// Name of every runtime thread.
+    /// Name of every runtime thread. By default workers are named `corium-worker-0`,
+    /// `corium-worker-1`, … and blocking-pool threads `corium-blocking`.
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
         let name = name.into();
-        self.thread_name = Arc::new(move || name.clone());
+        self.thread_name = Some(Arc::new(move || name.clone()));
         self
     }
 
@@ -135,7 +154,7 @@ impl Builder {
         &mut self,
         f: impl Fn() -> String + Send + Sync + 'static,
     ) -> &mut Builder {
-        self.thread_name = Arc::new(f);
+        self.thread_name = Some(Arc::new(f));
         self
     }
 

@@ -82,7 +82,7 @@ thread_local! {
 impl Handle {
     pub(crate) fn new(driver: Driver, blocking: blocking::Spawner, config: Config) -> Arc<Handle> {
         let driver_handle = driver.handle();
-        let park = Parker::new(Some(driver_handle.clone()));
+        let park = Parker::for_worker(Some(driver_handle.clone()), 0);
         let unpark = park.unparker();
         let core = Box::new(Core {
             tasks: VecDeque::new(),

@@ -43,6 +43,7 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let id = Id::next();
+        crate::trace::spawn(id, false);
         match self {
             Handle::CurrentThread(h) => h.spawn(future, id),
             Handle::MultiThread(h) => h.spawn(future, id),

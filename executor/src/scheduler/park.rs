@@ -67,6 +67,8 @@ struct Inner {
     condvar: Condvar,
     /// How to interrupt a thread parked in the driver (absent: never parks there).
     driver: Option<DriverHandle>,
+    /// The worker this parker belongs to, for trace lines (`None`: a `block_on` thread).
+    worker: Option<usize>,
 }
 
 /// The sleeping side; one per scheduler thread.
@@ -82,12 +84,22 @@ pub(crate) struct Unparker {
 
 impl Parker {
     pub(crate) fn new(driver: Option<DriverHandle>) -> Parker {
+        Parker::with_worker(driver, None)
+    }
+
+    /// The parker of scheduler worker `index` (its trace lines name the worker).
+    pub(crate) fn for_worker(driver: Option<DriverHandle>, index: usize) -> Parker {
+        Parker::with_worker(driver, Some(index))
+    }
+
+    fn with_worker(driver: Option<DriverHandle>, worker: Option<usize>) -> Parker {
         Parker {
             inner: Arc::new(Inner {
                 state: AtomicUsize::new(EMPTY),
                 mutex: Mutex::new(()),
                 condvar: Condvar::new(),
                 driver,
+                worker,
             }),
         }
     }
@@ -122,7 +134,7 @@ impl Parker {
             .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
             .is_ok();
         if ok {
-            trace::park_transition(name(NOTIFIED), name(EMPTY));
+            trace::park_transition(self.inner.worker, name(NOTIFIED), name(EMPTY));
         }
         ok
     }
@@ -137,11 +149,11 @@ impl Parker {
             .state
             .compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst)
         {
-            Ok(_) => trace::park_transition(name(EMPTY), name(PARKED_CONDVAR)),
+            Ok(_) => trace::park_transition(self.inner.worker, name(EMPTY), name(PARKED_CONDVAR)),
             Err(NOTIFIED) => {
                 // Unparked between the fast path and taking the lock.
                 self.inner.state.store(EMPTY, SeqCst);
-                trace::park_transition(name(NOTIFIED), name(EMPTY));
+                trace::park_transition(self.inner.worker, name(NOTIFIED), name(EMPTY));
                 return;
             }
             Err(other) => unreachable!("park: unexpected state {}", name(other)),
@@ -165,10 +177,10 @@ impl Parker {
             .state
             .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
         {
-            Ok(_) => trace::park_transition(name(EMPTY), name(PARKED_DRIVER)),
+            Ok(_) => trace::park_transition(self.inner.worker, name(EMPTY), name(PARKED_DRIVER)),
             Err(NOTIFIED) => {
                 self.inner.state.store(EMPTY, SeqCst);
-                trace::park_transition(name(NOTIFIED), name(EMPTY));
+                trace::park_transition(self.inner.worker, name(NOTIFIED), name(EMPTY));
                 return;
             }
             Err(other) => unreachable!("park: unexpected state {}", name(other)),
@@ -182,7 +194,7 @@ impl Parker {
             "park: unexpected state {}",
             name(prev)
         );
-        trace::park_transition(name(prev), name(EMPTY));
+        trace::park_transition(self.inner.worker, name(prev), name(EMPTY));
     }
 }
 
@@ -190,7 +202,7 @@ impl Unparker {
     /// Wakes the parked thread, or makes its next park return at once.
     pub(crate) fn unpark(&self) {
         let prev = self.inner.state.swap(NOTIFIED, SeqCst);
-        trace::park_transition(name(prev), name(NOTIFIED));
+        trace::park_transition(self.inner.worker, name(prev), name(NOTIFIED));
         match prev {
             EMPTY | NOTIFIED => {}
             PARKED_CONDVAR => {

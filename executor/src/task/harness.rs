@@ -11,6 +11,7 @@ use super::raw::RawTask;
 use super::state::{TransitionToIdle, TransitionToRunning};
 use super::waker::waker_ref;
 use super::{Notified, Schedule, Task};
+use crate::trace::{self, End};
 use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -73,6 +74,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             TransitionToRunning::Failed => return,
             TransitionToRunning::Dealloc => return self.dealloc(),
         }
+        // The poll's slice (and the end of the wake arrow) lasts until this function returns.
+        let _poll = trace::poll(self.header().id);
 
         let header = self.cell.cast::<Header>();
         // The borrowed waker uses the Notified's reference, which we hold until the end.
@@ -104,8 +107,12 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         let res = catch_unwind(AssertUnwindSafe(|| unsafe { self.core().poll(cx) }));
         let output = match res {
             Ok(Poll::Pending) => return Poll::Pending,
-            Ok(Poll::Ready(output)) => Ok(output),
+            Ok(Poll::Ready(output)) => {
+                trace::end(self.header().id, End::Complete);
+                Ok(output)
+            }
             Err(payload) => {
+                trace::end(self.header().id, End::Panicked);
                 // The future panicked; it is still there (or half dropped, if its destructor
                 // panicked after Ready). Drop it, ignoring a second panic.
                 // SAFETY: still RUNNING.
@@ -127,8 +134,14 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             self.core().set_stage(Stage::Consumed)
         }));
         let err = match res {
-            Ok(()) => JoinError::cancelled(self.header().id),
-            Err(payload) => JoinError::panic(self.header().id, payload),
+            Ok(()) => {
+                trace::end(self.header().id, End::Cancelled);
+                JoinError::cancelled(self.header().id)
+            }
+            Err(payload) => {
+                trace::end(self.header().id, End::PanickedOnDrop);
+                JoinError::panic(self.header().id, payload)
+            }
         };
         // SAFETY: still RUNNING; the stage is Consumed, so nothing user-defined is dropped.
         unsafe { self.core().set_stage(Stage::Finished(Err(err))) };

@@ -72,6 +72,9 @@ pub mod compat;
 mod read_buf;
 pub mod util;
 
+// tokio users find these in `tokio::io`; they are the reactor's readiness types.
+pub use corium_reactor::{Interest, Ready};
+
 pub use async_buf_read::AsyncBufRead;
 pub use async_read::AsyncRead;
 pub use async_write::AsyncWrite;

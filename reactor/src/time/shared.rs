@@ -7,6 +7,9 @@ use super::entry::Key;
 use super::wheel::{Expired, Wheel};
 use super::Instant;
 use crate::loom::Mutex;
+use crate::trace::{self as cause, WakeCause};
+use corium_selector_sys::trace;
+use corium_selector_sys::trace::Layer;
 
 /// How many wakers are collected under the lock before it is released to wake them.
 ///
@@ -135,10 +138,15 @@ impl TimeShared {
     /// Runs `prepare` (which fills the due list) under the lock, then hands out the due list
     /// in batches, waking each batch outside the lock. The first batch is taken under the
     /// same lock acquisition as `prepare`: a turn with nothing due locks once.
+    ///
+    /// Each batch gets a trace line before its wakes, which the executor's
+    /// `task N woken by a timer` lines then follow.
     fn fire(&self, prepare: impl FnOnce(&mut Wheel)) {
         let mut prepare = Some(prepare);
         let mut batch: [Option<Waker>; WAKE_BATCH] = Default::default();
         loop {
+            // Fired timers nobody polled (no waker), counted for the trace line only.
+            let mut silent = 0;
             let mut n = 0;
             {
                 let mut wheel = self.wheel.lock();
@@ -152,14 +160,24 @@ impl TimeShared {
                             n += 1;
                         }
                         // Registered but never polled: nobody to wake.
-                        Some(None) => {}
+                        Some(None) => silent += 1,
                         None => break,
                     }
                 }
             }
+            let fired = silent + n;
+            if fired != 0 {
+                trace!(
+                    Layer::Reactor,
+                    "TimeShared::fire: {fired} timer{} fired, waking {n}",
+                    if fired == 1 { "" } else { "s" }
+                );
+            }
+            let cause = cause::set_cause(WakeCause::Timer);
             for waker in batch[..n].iter_mut().filter_map(Option::take) {
                 waker.wake();
             }
+            drop(cause);
             if n < WAKE_BATCH {
                 return;
             }

@@ -6,6 +6,9 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
+use corium_selector_sys::trace;
+use corium_selector_sys::trace::Layer;
+
 use super::entry::Key;
 use super::{Instant, TimeShared};
 use crate::{coop, Handle};
@@ -132,6 +135,11 @@ impl Sleep {
         match time.reset(key, time.nanos(deadline)) {
             Ok(unpark) => {
                 if unpark {
+                    trace!(
+                        Layer::Reactor,
+                        "Sleep::reset: timer now due at {}ns, before the driver's wake-up: unpark it",
+                        time.nanos(deadline)
+                    );
                     handle.unpark();
                 }
             }
@@ -182,6 +190,11 @@ impl Sleep {
                     Ok((key, unpark)) => {
                         self.state = State::Registered(key);
                         if unpark {
+                            trace!(
+                                Layer::Reactor,
+                                "Sleep::poll: new timer due at {}ns, before the driver's wake-up: unpark it",
+                                time.nanos(self.deadline)
+                            );
                             handle.unpark();
                         }
                         Poll::Pending

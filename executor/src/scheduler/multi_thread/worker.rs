@@ -104,7 +104,7 @@ impl Shared {
         let mut cores = Vec::with_capacity(num_workers);
         for index in 0..num_workers {
             let run_queue = LocalQueue::new_fifo();
-            let park = Parker::new(Some(driver_handle.clone()));
+            let park = Parker::for_worker(Some(driver_handle.clone()), index);
             remotes.push(Remote {
                 steal: run_queue.stealer(),
                 unpark: park.unparker(),
@@ -297,7 +297,7 @@ pub(super) fn spawn_worker(
     let handle = handle.clone();
     let on_start = threads.on_start.clone();
     let on_stop = threads.on_stop.clone();
-    threads.builder().spawn(move || {
+    threads.worker_builder(core.index).spawn(move || {
         if let Some(f) = &on_start {
             f();
         }

@@ -1,0 +1,657 @@
+//! [`TcpStream`]: an async TCP connection, and the seed's connect walk.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+
+use corium_reactor::{Interest, PollEvented, Ready};
+use corium_selector_sys::net as sys;
+use corium_selector_sys::trace;
+use corium_selector_sys::trace::Layer;
+
+use crate::addr::{no_addresses, to_socket_addrs, ToSocketAddrs};
+use crate::happy_eyeballs::HappyEyeballs;
+use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
+use crate::tcp::split::{split, ReadHalf, WriteHalf};
+use crate::tcp::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
+
+/// A TCP connection driven by the corium reactor: [`AsyncRead`] and [`AsyncWrite`], plus the
+/// readiness-level calls (`readable`, `try_read`, ...) for code that wants to drive the
+/// syscalls itself.
+///
+/// Made by [`connect`](TcpStream::connect), by [`TcpListener::accept`](crate::TcpListener::accept),
+/// by [`TcpSocket::connect`](crate::TcpSocket::connect), or from a std stream with
+/// [`from_std`](TcpStream::from_std).
+///
+/// Reading and writing may happen from two tasks at once: every method takes `&self`, and the
+/// reactor keeps one waker per direction. [`split`](TcpStream::split) and
+/// [`into_split`](TcpStream::into_split) package that as two halves.
+///
+/// Dropping the stream deregisters it and closes the socket. If unread data is left in the
+/// receive buffer, or [`set_linger`](TcpStream::set_linger)`(Some(Duration::ZERO))` was set,
+/// the kernel sends a reset instead of a FIN.
+///
+/// # Examples
+///
+/// ```
+/// use corium_net::io::{AsyncReadExt, AsyncWriteExt};
+/// use corium_net::{TcpListener, TcpStream};
+///
+/// # corium_executor::runtime::Runtime::new().unwrap().block_on(async {
+/// let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// let addr = listener.local_addr()?;
+///
+/// let mut client = TcpStream::connect(addr).await?;
+/// let (mut server, _) = listener.accept().await?;
+///
+/// client.write_all(b"ping").await?;
+/// let mut buf = [0; 4];
+/// server.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"ping");
+/// # Ok::<(), std::io::Error>(())
+/// # }).unwrap();
+/// ```
+pub struct TcpStream {
+    io: PollEvented<sys::TcpStream>,
+}
+
+impl TcpStream {
+    /// Opens a TCP connection to `addr`.
+    ///
+    /// This is the walk of the seed `tcp_connect`, step by step, under the seed's names:
+    ///
+    /// 1. **`to_socket_addrs(addr).await`** — the address argument becomes a list of
+    ///    [`SocketAddr`]s (public as [`lookup_host`](crate::lookup_host)). Numeric forms cost
+    ///    nothing; a name goes to `getaddrinfo` on the blocking pool. See
+    ///    [`ToSocketAddrs`](crate::ToSocketAddrs).
+    /// 2. **Try each address in order**, keeping the last error: the first that connects wins.
+    ///    Each try is [`connect_addr`](TcpStream::connect_addr).
+    /// 3. **`connect_addr`** makes a nonblocking socket and calls `connect(2)`
+    ///    ([`corium_selector_sys::net::TcpStream::connect`]). The kernel starts the handshake
+    ///    and answers `EINPROGRESS`, which counts as success: the socket is *connecting*.
+    /// 4. **[`connect_sys`](TcpStream::connect_sys)** (the seed's `connect_mio`) wraps that
+    ///    socket in a [`PollEvented`], which registers it with the reactor (the reactor
+    ///    handle's `add_source`: a slot, a token, `epoll_ctl`/`kevent`) for reading and writing.
+    /// 5. **`poll_write_ready`** ([`Registration::poll_write_ready`](corium_reactor::Registration::poll_write_ready))
+    ///    parks the task until the reactor sees the socket turn writable: the handshake ended,
+    ///    one way or the other.
+    /// 6. **`take_error`** reads `SO_ERROR`: `Some(e)` is why the handshake failed (for
+    ///    example `ConnectionRefused`), returned as this address's error.
+    /// 7. Otherwise the stream is **connected** and returned.
+    ///
+    /// For dual-stack hosts where one address family may be unreachable, prefer
+    /// [`connect_happy_eyeballs`](TcpStream::connect_happy_eyeballs), which races the
+    /// families instead of waiting out each address in turn.
+    ///
+    /// # Errors
+    ///
+    /// * `InvalidInput` "could not resolve to any address" if `addr` names no address, or
+    ///   `InvalidInput` for a malformed address string;
+    /// * the resolver's error for a name it cannot resolve;
+    /// * otherwise the error of the **last** address tried: `ConnectionRefused` (nobody
+    ///   listens there), `TimedOut`, `NetworkUnreachable`, ...;
+    /// * `Other` outside a corium runtime with I/O enabled, or once it shuts down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corium_net::{TcpListener, TcpStream};
+    ///
+    /// # corium_executor::runtime::Runtime::new().unwrap().block_on(async {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let port = listener.local_addr()?.port();
+    /// let stream = TcpStream::connect(("127.0.0.1", port)).await?;
+    /// assert_eq!(stream.peer_addr()?.port(), port);
+    /// # Ok::<(), std::io::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
+        let addrs = to_socket_addrs(addr).await?;
+
+        let mut last_err = None;
+        for addr in addrs {
+            match TcpStream::connect_addr(addr).await {
+                Ok(stream) => return Ok(stream),
+                Err(e) => {
+                    trace!(
+                        Layer::Net,
+                        "TcpStream::connect: {addr} failed ({e}); next address"
+                    );
+                    last_err = Some(e);
+                }
+            }
+        }
+        Err(last_err.unwrap_or_else(no_addresses))
+    }
+
+    /// Opens a connection racing the address families, as RFC 8305 ("happy eyeballs v2")
+    /// describes, with the default settings of [`HappyEyeballs`]: attempts alternate between
+    /// IPv6 and IPv4 addresses and start 250 ms apart (or as soon as the previous one fails);
+    /// the first to connect wins and the others are dropped.
+    ///
+    /// # Errors
+    ///
+    /// As [`connect`](TcpStream::connect): the error of the last attempt to fail if none
+    /// connects.
+    ///
+    /// # Panics
+    ///
+    /// If `addr` resolves to more than one address on a runtime built without timers
+    /// (the stagger needs [`corium_reactor::time::sleep`]).
+    pub async fn connect_happy_eyeballs<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
+        HappyEyeballs::new().connect(addr).await
+    }
+
+    /// Step 3 of [`connect`](TcpStream::connect): connects to one address. Starts a
+    /// nonblocking `connect(2)`, then waits for the handshake in
+    /// [`connect_sys`](TcpStream::connect_sys).
+    ///
+    /// # Errors
+    ///
+    /// The error `connect(2)` returns at once (`ConnectionRefused` may come straight back on
+    /// loopback, `AddrNotAvailable`, out of descriptors), or any error of `connect_sys`.
+    pub async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
+        // The nonblocking syscall: returns while the handshake is still under way.
+        let sys = sys::TcpStream::connect(addr)?;
+        trace!(
+            Layer::Net,
+            "TcpStream::connect_addr {addr}: fd {} is connecting (nonblocking connect started)",
+            sys.as_raw_fd()
+        );
+        TcpStream::connect_sys(sys).await
+    }
+
+    /// Steps 4–7 of [`connect`](TcpStream::connect) (the seed's `connect_mio`): registers a
+    /// socket whose nonblocking connect has been *started* with the reactor, waits until it
+    /// is writable, and asks `SO_ERROR` how the handshake ended.
+    ///
+    /// # Errors
+    ///
+    /// The handshake's failure (`ConnectionRefused`, `TimedOut`, `HostUnreachable`, ...);
+    /// `Other` outside a runtime with I/O enabled or once it shuts down.
+    pub async fn connect_sys(sys: sys::TcpStream) -> io::Result<TcpStream> {
+        // Wrap the OS socket with the event-notification reactor.
+        let stream = TcpStream::new(sys)?;
+
+        loop {
+            // Wait for the writable event: the handshake is over, successfully or not.
+            let event = poll_fn(|cx| stream.io.registration().poll_write_ready(cx)).await?;
+
+            if let Some(e) = stream.io.get_ref().take_error()? {
+                trace!(
+                    Layer::Net,
+                    "TcpStream::connect_sys: fd {} failed: {e}",
+                    stream.as_raw_fd()
+                );
+                return Err(e);
+            }
+            // Without an error the handshake normally succeeded. A writable report while the
+            // socket still has no peer (possible on some kernels, for a source registered
+            // mid-handshake) is not an answer: forget it and wait for the real one.
+            match stream.io.get_ref().peer_addr() {
+                Ok(peer) => {
+                    trace!(
+                        Layer::Net,
+                        "TcpStream::connect_sys: fd {} connected to {peer} (take_error = None)",
+                        stream.as_raw_fd()
+                    );
+                    return Ok(stream);
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                    stream.io.registration().clear_readiness(event);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Registers an already connected (or connecting) nonblocking socket with the current
+    /// reactor, for reading and writing.
+    pub(crate) fn new(sys: sys::TcpStream) -> io::Result<TcpStream> {
+        let io = PollEvented::new_with_interest(sys, Interest::READABLE | Interest::WRITABLE)?;
+        Ok(TcpStream { io })
+    }
+
+    /// Wraps a connected std stream, switching it to nonblocking mode.
+    ///
+    /// Unlike tokio, which requires the caller to call `set_nonblocking(true)` first (and
+    /// hangs a worker if they forget), corium sets the mode itself: a blocking socket inside
+    /// the reactor is always a bug, so there is nothing to gain by making it the caller's job.
+    ///
+    /// # Errors
+    ///
+    /// The error of `fcntl` setting `O_NONBLOCK`; `Other` outside a runtime with I/O enabled.
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        TcpStream::new(sys::TcpStream::from_std(stream))
+    }
+
+    /// Deregisters the stream and returns it as a std stream, **still in nonblocking mode**
+    /// (as tokio does); call `set_nonblocking(false)` before handing it to blocking code.
+    ///
+    /// # Errors
+    ///
+    /// The selector's error deregistering the socket (the socket is closed then).
+    pub fn into_std(self) -> io::Result<std::net::TcpStream> {
+        let sys = self.io.into_inner()?;
+        Ok(std::net::TcpStream::from(OwnedFd::from(sys)))
+    }
+
+    /// The local address of the connection.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `getsockname`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The remote address of the connection.
+    ///
+    /// # Errors
+    ///
+    /// `NotConnected` once the connection was reset; the OS error of `getpeername`.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// Takes the pending socket error (`SO_ERROR`), clearing it.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `getsockopt` itself; the socket's error is the `Ok(Some(_))` value.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
+    }
+
+    /// Waits until the stream is ready for any of `interest`, and returns what is ready.
+    ///
+    /// The result holds the flags `interest` is woken by (for `WRITABLE` that includes
+    /// [`Ready::ERROR`], a pending socket error). It may be a *false positive*: the next
+    /// `try_*` call can still return `WouldBlock`, which clears the readiness so the next wait
+    /// sleeps until a fresh event.
+    /// [`Ready::is_read_closed`] means the peer sent its FIN (reads drain, then return 0);
+    /// it is never set merely because the peer is quiet.
+    ///
+    /// # Errors
+    ///
+    /// `Other` once the runtime shuts down.
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        let event = self.io.registration().readiness(interest).await?;
+        Ok(event.ready())
+    }
+
+    /// Waits until the stream is readable (data, end of stream, or an error to report).
+    ///
+    /// # Errors
+    ///
+    /// `Other` once the runtime shuts down.
+    pub async fn readable(&self) -> io::Result<()> {
+        self.ready(Interest::READABLE).await.map(drop)
+    }
+
+    /// Waits until the stream is writable.
+    ///
+    /// # Errors
+    ///
+    /// `Other` once the runtime shuts down.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.ready(Interest::WRITABLE).await.map(drop)
+    }
+
+    /// Polls for read readiness; on `Pending`, `cx`'s waker is stored (only the last task to
+    /// poll this direction is woken).
+    ///
+    /// # Errors
+    ///
+    /// `Other` once the runtime shuts down.
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.registration().poll_read_ready(cx).map_ok(drop)
+    }
+
+    /// Polls for write readiness; as [`poll_read_ready`](TcpStream::poll_read_ready).
+    ///
+    /// # Errors
+    ///
+    /// `Other` once the runtime shuts down.
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.registration().poll_write_ready(cx).map_ok(drop)
+    }
+
+    /// Reads into `buf` if the stream is readable, without waiting. `Ok(0)`: end of stream
+    /// (or an empty `buf`).
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if no data is ready (the readiness is cleared: await
+    /// [`readable`](TcpStream::readable) next); `ConnectionReset` after a reset; the OS error
+    /// of `read`.
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let sock = self.io.get_ref();
+        self.io
+            .registration()
+            .try_io(Interest::READABLE, || (&*sock).read(buf))
+    }
+
+    /// Like [`try_read`](TcpStream::try_read), scattering into several buffers (`readv`).
+    ///
+    /// # Errors
+    ///
+    /// As [`try_read`](TcpStream::try_read).
+    pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        let sock = self.io.get_ref();
+        self.io
+            .registration()
+            .try_io(Interest::READABLE, || (&*sock).read_vectored(bufs))
+    }
+
+    /// Writes from `buf` if the stream is writable, without waiting; returns how many bytes
+    /// were written.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if the send buffer is full (await [`writable`](TcpStream::writable));
+    /// `BrokenPipe` or `ConnectionReset` once the peer is gone; the OS error of `send`.
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        let sock = self.io.get_ref();
+        self.io
+            .registration()
+            .try_io(Interest::WRITABLE, || (&*sock).write(buf))
+    }
+
+    /// Like [`try_write`](TcpStream::try_write), gathering several buffers (`sendmsg`).
+    ///
+    /// # Errors
+    ///
+    /// As [`try_write`](TcpStream::try_write).
+    pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let sock = self.io.get_ref();
+        self.io
+            .registration()
+            .try_io(Interest::WRITABLE, || (&*sock).write_vectored(bufs))
+    }
+
+    /// Runs `f`, a nonblocking operation on this socket (through [`AsRawFd`]), if the stream
+    /// is ready for `interest`; clears that readiness if `f` returns `WouldBlock`.
+    ///
+    /// `f` must only return `WouldBlock` when the socket really would block: a `WouldBlock`
+    /// made up by `f` clears readiness that is still there, and the next wait sleeps through
+    /// it.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if not ready (then `f` is not run); `Other` once the runtime shuts down;
+    /// `f`'s error.
+    pub fn try_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.io.registration().try_io(interest, f)
+    }
+
+    /// Waits for `interest`, runs `f`, and repeats while `f` returns `WouldBlock` (clearing
+    /// the readiness each time); the same contract on `f` as [`try_io`](TcpStream::try_io).
+    ///
+    /// # Errors
+    ///
+    /// `Other` once the runtime shuts down; `f`'s error other than `WouldBlock`.
+    pub async fn async_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.io.registration().async_io(interest, f).await
+    }
+
+    /// Receives data into `buf` without removing it from the socket's queue (`MSG_PEEK`):
+    /// the next read returns the same bytes. Waits until data (or end of stream) is there.
+    ///
+    /// # Errors
+    ///
+    /// `ConnectionReset` after a reset; `Other` once the runtime shuts down; the OS error of
+    /// `recv`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corium_net::io::{AsyncReadExt, AsyncWriteExt};
+    /// use corium_net::{TcpListener, TcpStream};
+    ///
+    /// # corium_executor::runtime::Runtime::new().unwrap().block_on(async {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (mut server, _) = listener.accept().await?;
+    /// client.write_all(b"hello").await?;
+    ///
+    /// let mut peeked = [0; 5];
+    /// let n = server.peek(&mut peeked).await?;
+    /// let mut read = vec![0; n];
+    /// server.read_exact(&mut read).await?;
+    /// assert_eq!(&peeked[..n], &read[..]);
+    /// # Ok::<(), std::io::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let sock = self.io.get_ref();
+        self.io
+            .registration()
+            .async_io(Interest::READABLE, || sock.peek(buf))
+            .await
+    }
+
+    /// Polls to peek at received data (as [`peek`](TcpStream::peek)), filling `buf`'s
+    /// unfilled part; returns how many bytes were peeked.
+    ///
+    /// # Errors
+    ///
+    /// As [`peek`](TcpStream::peek).
+    pub fn poll_peek(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<usize>> {
+        let sock = self.io.get_ref();
+        let unfilled = buf.initialize_unfilled();
+        let n = ready!(self
+            .io
+            .registration()
+            .poll_read_io(cx, || sock.peek(unfilled)))?;
+        buf.advance(n);
+        Poll::Ready(Ok(n))
+    }
+
+    /// Sets `TCP_NODELAY`: `true` sends small writes at once instead of letting Nagle's
+    /// algorithm coalesce them.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `setsockopt`.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.io.get_ref().set_nodelay(nodelay)
+    }
+
+    /// Reads `TCP_NODELAY`.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `getsockopt`.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.io.get_ref().nodelay()
+    }
+
+    /// Sets `IP_TTL`, the time-to-live of outgoing packets.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` above 255; the OS error of `setsockopt`.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+
+    /// Reads `IP_TTL`.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `getsockopt`.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get_ref().ttl()
+    }
+
+    /// Sets `SO_LINGER`. `Some(Duration::ZERO)` makes dropping the stream *abort* the
+    /// connection: queued data is discarded and the peer gets a reset (`ConnectionReset`).
+    /// `None` (the default) closes gracefully in the background.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `setsockopt`.
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        self.io.get_ref().set_linger(linger)
+    }
+
+    /// Reads `SO_LINGER`.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `getsockopt`.
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        self.io.get_ref().linger()
+    }
+
+    /// Borrows the stream as a reading half and a writing half, usable concurrently (for
+    /// example in two branches of one `select`/`join`). Free: the halves are two references.
+    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
+        split(self)
+    }
+
+    /// Splits the stream into owned halves that can move to different tasks. Dropping the
+    /// [`OwnedWriteHalf`] shuts the write direction down;
+    /// [`reunite`](OwnedReadHalf::reunite) puts the halves back together. Costs one `Arc`.
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        split_owned(self)
+    }
+
+    /// `shutdown(2)` on the socket, shared by the stream and its halves.
+    pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// The read of `AsyncRead`, by shared reference (the halves read through it).
+    pub(crate) fn poll_read_priv(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if buf.remaining() == 0 {
+            // Nothing can be read into a full buffer: do not wait for readiness to say so.
+            return Poll::Ready(Ok(()));
+        }
+        let sock = self.io.get_ref();
+        let unfilled = buf.initialize_unfilled();
+        let n = ready!(self
+            .io
+            .registration()
+            .poll_read_io(cx, || (&*sock).read(unfilled)))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+
+    /// The write of `AsyncWrite`, by shared reference.
+    pub(crate) fn poll_write_priv(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write(cx, buf)
+    }
+
+    /// The vectored write of `AsyncWrite`, by shared reference.
+    pub(crate) fn poll_write_vectored_priv(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let sock = self.io.get_ref();
+        self.io
+            .registration()
+            .poll_write_io(cx, || (&*sock).write_vectored(bufs))
+    }
+}
+
+impl AsyncRead for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.poll_read_priv(cx, buf)
+    }
+}
+
+impl AsyncWrite for TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_priv(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored_priv(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    /// Nothing to do: every byte written is already in the kernel.
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    /// Shuts down the write direction (the peer reads end of stream); reading goes on.
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.shutdown_std(Shutdown::Write))
+    }
+}
+
+impl TryFrom<std::net::TcpStream> for TcpStream {
+    type Error = io::Error;
+
+    /// As [`TcpStream::from_std`].
+    fn try_from(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        TcpStream::from_std(stream)
+    }
+}
+
+impl AsRawFd for TcpStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().as_raw_fd()
+    }
+}
+
+impl AsFd for TcpStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpStream")
+            .field("fd", &self.as_raw_fd())
+            .field("local", &self.local_addr().ok())
+            .field("peer", &self.peer_addr().ok())
+            .finish()
+    }
+}

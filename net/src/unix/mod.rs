@@ -1,0 +1,20 @@
+//! Unix-domain sockets: [`UnixStream`], [`UnixListener`], [`UnixDatagram`], and the halves of
+//! a split stream.
+//!
+//! They work like their TCP and UDP counterparts (a nonblocking selector socket in a
+//! [`PollEvented`](corium_reactor::PollEvented)), with filesystem paths (or, on Linux, abstract
+//! names) for addresses. Binding creates the socket file and nothing here removes it: delete
+//! it yourself when done, as with std.
+
+mod datagram;
+mod listener;
+mod split;
+mod stream;
+
+pub use datagram::UnixDatagram;
+pub use listener::UnixListener;
+pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
+pub use stream::UnixStream;
+
+/// The address of a Unix-domain socket: std's type (a path, unnamed, or an abstract name).
+pub use std::os::unix::net::SocketAddr;

@@ -1,0 +1,362 @@
+//! `TcpStream` behaviour on both runtime flavours: echo, the two kinds of split, shutdown and
+//! half-close, peek, readiness without false "closed" reports, resets, the `try_*` calls,
+//! options and the std conversions.
+
+mod net_common;
+
+use std::future::poll_fn;
+use std::io::{ErrorKind, IoSlice, IoSliceMut, Read, Write};
+use std::time::Duration;
+
+use corium::time::timeout;
+use corium_net::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use corium_net::{Interest, TcpListener, TcpStream};
+use net_common::{join, Pattern};
+
+/// A connected pair: (client, server).
+async fn pair() -> (TcpStream, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (server, _) = listener.accept().await.unwrap();
+    (client, server)
+}
+
+/// Echoes everything back until end of stream, then shuts its writes down.
+async fn echo(mut stream: TcpStream) -> u64 {
+    let mut buf = vec![0; 64 * 1024];
+    let mut total = 0;
+    loop {
+        let n = stream.read(&mut buf).await.expect("echo read");
+        if n == 0 {
+            stream.shutdown().await.expect("echo shutdown");
+            return total;
+        }
+        stream.write_all(&buf[..n]).await.expect("echo write");
+        total += n as u64;
+    }
+}
+
+/// Writes `len` pattern bytes in uneven chunks, then shuts down.
+async fn send_pattern<W: corium_net::io::AsyncWrite + Unpin>(w: &mut W, seed: u64, len: usize) {
+    let mut pattern = Pattern::new(seed);
+    let mut buf = vec![0; 7919];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(buf.len());
+        pattern.fill(&mut buf[..n]);
+        w.write_all(&buf[..n]).await.expect("write pattern");
+        left -= n;
+    }
+    w.shutdown().await.expect("shutdown after pattern");
+}
+
+/// Reads to end of stream, checking the pattern on the fly; returns the byte count.
+async fn recv_pattern<R: corium_net::io::AsyncRead + Unpin>(r: &mut R, seed: u64) -> usize {
+    let mut pattern = Pattern::new(seed);
+    let mut buf = vec![0; 6007];
+    let mut total = 0;
+    loop {
+        let n = r.read(&mut buf).await.expect("read pattern");
+        if n == 0 {
+            return total;
+        }
+        if let Err(at) = pattern.check(&buf[..n]) {
+            panic!("pattern mismatch at byte {}", total + at);
+        }
+        total += n;
+    }
+}
+
+const MIB: usize = 1024 * 1024;
+
+both_flavors! {
+    async fn echo_round_trips() {
+        let (mut client, server) = pair().await;
+        let server = corium::spawn(echo(server));
+        for msg in [&b"a"[..], b"hello", &[7u8; 10_000]] {
+            client.write_all(msg).await.unwrap();
+            let mut back = vec![0; msg.len()];
+            client.read_exact(&mut back).await.unwrap();
+            assert_eq!(back, msg);
+        }
+        client.shutdown().await.unwrap();
+        let mut rest = Vec::new();
+        client.read_to_end(&mut rest).await.unwrap();
+        assert!(rest.is_empty());
+        assert_eq!(server.await.unwrap(), 1 + 5 + 10_000);
+    }
+
+    async fn borrowed_split_reads_and_writes_concurrently() {
+        // 4 MiB through an echo is far more than both socket buffers hold: writing it all
+        // before reading would deadlock, so this passes only if the halves run at once.
+        let (mut client, server) = pair().await;
+        let server = corium::spawn(echo(server));
+        let (mut rd, mut wr) = client.split();
+        assert_eq!(rd.peer_addr().unwrap(), wr.peer_addr().unwrap());
+        let ((), got) = join(send_pattern(&mut wr, 11, 4 * MIB), recv_pattern(&mut rd, 11)).await;
+        assert_eq!(got, 4 * MIB);
+        assert_eq!(server.await.unwrap(), (4 * MIB) as u64);
+    }
+
+    async fn owned_halves_work_in_two_tasks_and_reunite() {
+        let (client, server) = pair().await;
+        let server = corium::spawn(echo(server));
+        let local = client.local_addr().unwrap();
+        let (mut rd, mut wr) = client.into_split();
+        let writer = corium::spawn(async move {
+            send_pattern(&mut wr, 23, 4 * MIB).await;
+            wr
+        });
+        let reader = corium::spawn(async move {
+            let n = recv_pattern(&mut rd, 23).await;
+            (rd, n)
+        });
+        let wr = writer.await.unwrap();
+        let (rd, n) = reader.await.unwrap();
+        assert_eq!(n, 4 * MIB);
+        server.await.unwrap();
+
+        let stream = rd.reunite(wr).expect("halves of one stream reunite");
+        assert_eq!(stream.local_addr().unwrap(), local);
+
+        // Halves of two different streams do not, and both come back intact.
+        let (a, _a_peer) = pair().await;
+        let (b, _b_peer) = pair().await;
+        let (a_rd, _a_wr) = a.into_split();
+        let (_b_rd, b_wr) = b.into_split();
+        let err = a_rd.reunite(b_wr).unwrap_err();
+        assert!(err.to_string().contains("not from the same"), "{err}");
+        let corium_net::tcp::ReuniteError(back_rd, back_wr) = err;
+        assert_ne!(back_rd.local_addr().unwrap(), back_wr.local_addr().unwrap());
+    }
+
+    async fn dropping_the_owned_write_half_sends_eof() {
+        let (client, mut server) = pair().await;
+        let (_rd, mut wr) = client.into_split();
+        wr.write_all(b"last words").await.unwrap();
+        drop(wr);
+        let mut got = Vec::new();
+        server.read_to_end(&mut got).await.unwrap();
+        assert_eq!(got, b"last words");
+    }
+
+    async fn shutdown_gives_the_peer_eof_and_the_other_direction_stays_open() {
+        let (mut client, mut server) = pair().await;
+        client.write_all(b"request").await.unwrap();
+        client.shutdown().await.unwrap();
+
+        // The server reads the request, then end of stream...
+        let mut req = Vec::new();
+        server.read_to_end(&mut req).await.unwrap();
+        assert_eq!(req, b"request");
+        // ...and can still answer on its own direction (half-close).
+        server.write_all(b"response").await.unwrap();
+        drop(server);
+
+        let mut resp = Vec::new();
+        client.read_to_end(&mut resp).await.unwrap();
+        assert_eq!(resp, b"response");
+        // Writing after our own shutdown is an error, not a hang.
+        let err = client.write_all(b"more").await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BrokenPipe, "{err}");
+    }
+
+    async fn peek_does_not_consume() {
+        let (mut client, mut server) = pair().await;
+        client.write_all(b"hello").await.unwrap();
+
+        let mut peeked = [0; 16];
+        let n = server.peek(&mut peeked).await.unwrap();
+        assert!(n >= 1 && peeked[..n] == b"hello"[..n]);
+
+        // poll_peek sees the same bytes.
+        let mut storage = [0; 16];
+        let mut rb = ReadBuf::new(&mut storage);
+        let m = poll_fn(|cx| server.poll_peek(cx, &mut rb)).await.unwrap();
+        assert_eq!(rb.filled(), &b"hello"[..m]);
+
+        let mut read = [0; 5];
+        server.read_exact(&mut read).await.unwrap();
+        assert_eq!(&read, b"hello");
+    }
+
+    async fn a_slow_peer_never_looks_closed() {
+        let (client, mut server) = pair().await;
+        let quiet = Duration::from_millis(100);
+
+        // A connected, silent peer: not readable, and certainly not closed.
+        let waited = timeout(quiet, client.ready(Interest::READABLE)).await;
+        assert!(waited.is_err(), "a silent peer reported {waited:?}");
+
+        // One byte: readable, not closed.
+        server.write_all(b"x").await.unwrap();
+        let ready = client.ready(Interest::READABLE).await.unwrap();
+        assert!(ready.is_readable() && !ready.is_read_closed(), "{ready:?}");
+        let mut buf = [0; 8];
+        assert_eq!(client.try_read(&mut buf).unwrap(), 1);
+        // Drained: WouldBlock (not Ok(0), which would mean end of stream).
+        assert_eq!(client.try_read(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+        let waited = timeout(quiet, client.ready(Interest::READABLE)).await;
+        assert!(waited.is_err(), "a drained, open stream reported {waited:?}");
+
+        // Only the peer's FIN sets READ_CLOSED.
+        server.shutdown().await.unwrap();
+        let ready = client.ready(Interest::READABLE).await.unwrap();
+        assert!(ready.is_read_closed(), "{ready:?}");
+        assert_eq!(client.try_read(&mut buf).unwrap(), 0);
+    }
+
+    async fn a_reset_is_a_clean_error_on_read_and_write() {
+        let (client, mut server) = pair().await;
+        client.set_linger(Some(Duration::ZERO)).unwrap();
+        assert_eq!(client.linger().unwrap(), Some(Duration::ZERO));
+        drop(client); // SO_LINGER 0: close sends RST.
+
+        let mut buf = [0; 16];
+        let err = server.read(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ConnectionReset, "{err}");
+        let err = server.write_all(b"anyone there?").await.unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::BrokenPipe | ErrorKind::ConnectionReset),
+            "{err}"
+        );
+    }
+
+    async fn a_reset_mid_stream_stops_a_busy_writer() {
+        let (mut client, mut server) = pair().await;
+        let writer = corium::spawn(async move {
+            let chunk = vec![0xAB; 64 * 1024];
+            let mut sent = 0u64;
+            loop {
+                match server.write_all(&chunk).await {
+                    Ok(()) => sent += chunk.len() as u64,
+                    Err(e) => return (sent, e),
+                }
+            }
+        });
+        // Let data flow, then abort the connection from the reading side.
+        let mut buf = vec![0; 256 * 1024];
+        client.read_exact(&mut buf).await.unwrap();
+        assert!(buf.iter().all(|&b| b == 0xAB));
+        client.set_linger(Some(Duration::ZERO)).unwrap();
+        drop(client);
+
+        let (sent, err) = writer.await.unwrap();
+        assert!(sent >= 256 * 1024);
+        assert!(
+            matches!(err.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe),
+            "{err}"
+        );
+    }
+
+    async fn try_calls_and_readiness() {
+        let (client, server) = pair().await;
+        client.writable().await.unwrap();
+        assert_eq!(client.try_write(b"abc").unwrap(), 3);
+        let bufs = [IoSlice::new(b"de"), IoSlice::new(b"fgh")];
+        assert_eq!(client.try_write_vectored(&bufs).unwrap(), 5);
+
+        let mut got = Vec::new();
+        while got.len() < 8 {
+            server.readable().await.unwrap();
+            let mut a = [0; 3];
+            let mut b = [0; 16];
+            let mut slices = [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)];
+            match server.try_read_vectored(&mut slices) {
+                Ok(n) => {
+                    let all: Vec<u8> = a.iter().chain(b.iter()).copied().take(n).collect();
+                    got.extend(all);
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(got, b"abcdefgh");
+
+        // try_io with a syscall of our own (a std read through the fd).
+        let mut byte = [0; 1];
+        let err = server
+            .try_io(Interest::READABLE, || (&*std_view(&server)).read(&mut byte))
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::WouldBlock);
+        client.try_write(b"!").unwrap();
+        let n = server
+            .async_io(Interest::READABLE, || (&*std_view(&server)).read(&mut byte))
+            .await
+            .unwrap();
+        assert_eq!((n, byte[0]), (1, b'!'));
+
+        let ready = server.ready(Interest::READABLE | Interest::WRITABLE).await.unwrap();
+        assert!(ready.is_writable(), "{ready:?}");
+        assert!(poll_fn(|cx| client.poll_write_ready(cx)).await.is_ok());
+    }
+
+    async fn vectored_writes_gather() {
+        let (mut client, mut server) = pair().await;
+        let parts = [IoSlice::new(b"one "), IoSlice::new(b""), IoSlice::new(b"two "), IoSlice::new(b"three")];
+        assert!(client.is_write_vectored());
+        // An empty send buffer takes all 13 bytes in one sendmsg.
+        assert_eq!(client.write_vectored(&parts).await.unwrap(), 13);
+        let mut got = [0; 13];
+        server.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"one two three");
+    }
+
+    async fn socket_options_round_trip() {
+        let (client, _server) = pair().await;
+        client.set_nodelay(true).unwrap();
+        assert!(client.nodelay().unwrap());
+        client.set_nodelay(false).unwrap();
+        assert!(!client.nodelay().unwrap());
+        client.set_ttl(42).unwrap();
+        assert_eq!(client.ttl().unwrap(), 42);
+        assert_eq!(client.set_ttl(256).unwrap_err().kind(), ErrorKind::InvalidInput);
+        client.set_linger(Some(Duration::from_secs(3))).unwrap();
+        assert_eq!(client.linger().unwrap(), Some(Duration::from_secs(3)));
+        client.set_linger(None).unwrap();
+        assert_eq!(client.linger().unwrap(), None);
+        assert!(client.take_error().unwrap().is_none());
+    }
+
+    async fn std_conversions_keep_the_connection() {
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let std_client = std::net::TcpStream::connect(std_listener.local_addr().unwrap()).unwrap();
+        let (std_server, _) = std_listener.accept().unwrap();
+
+        // from_std sets nonblocking itself: a blocking std socket is fine to pass.
+        let mut client = TcpStream::from_std(std_client).unwrap();
+        let mut server = TcpStream::try_from(std_server).unwrap();
+        client.write_all(b"via corium").await.unwrap();
+        let mut buf = [0; 10];
+        server.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"via corium");
+
+        // into_std hands back a nonblocking std stream; made blocking, it works as usual.
+        let mut std_server = server.into_std().unwrap();
+        std_server.set_nonblocking(false).unwrap();
+        client.write_all(b"back to std").await.unwrap();
+        let mut buf = [0; 11];
+        std_server.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"back to std");
+        std_server.write_all(b"!").unwrap();
+        let mut one = [0; 1];
+        client.read_exact(&mut one).await.unwrap();
+        assert_eq!(&one, b"!");
+
+        // The listener converts too.
+        let listener = corium_net::TcpListener::from_std(std_listener).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let back = listener.into_std().unwrap();
+        assert_eq!(back.local_addr().unwrap(), addr);
+    }
+}
+
+/// A non-owning std view of a socket, for `try_io` closures that make their own syscall.
+fn std_view(stream: &TcpStream) -> std::mem::ManuallyDrop<std::net::TcpStream> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    // SAFETY: the fd is open for as long as `stream` lives (the view never outlives the
+    // closure that borrows `stream`), and `ManuallyDrop` keeps the view from closing it.
+    std::mem::ManuallyDrop::new(unsafe { std::net::TcpStream::from_raw_fd(stream.as_raw_fd()) })
+}

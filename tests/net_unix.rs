@@ -1,0 +1,215 @@
+//! Unix-domain sockets on both runtime flavours: stream pairs and listeners, the halves,
+//! shutdown, datagrams bound, unbound and paired, and the std conversions.
+
+mod net_common;
+
+use std::io::ErrorKind;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use corium_net::io::{AsyncReadExt, AsyncWriteExt};
+use corium_net::{UnixDatagram, UnixListener, UnixStream};
+use net_common::{join, Pattern};
+
+/// A fresh directory for socket files, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "corium-net-unix-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+both_flavors! {
+    async fn stream_pair_round_trip_and_shutdown() {
+        let (mut a, mut b) = UnixStream::pair().unwrap();
+        a.write_all(b"over the pair").await.unwrap();
+        a.shutdown().await.unwrap();
+        let mut got = Vec::new();
+        b.read_to_end(&mut got).await.unwrap();
+        assert_eq!(got, b"over the pair");
+        // Half-close: b can still answer.
+        b.write_all(b"ack").await.unwrap();
+        let mut ack = [0; 3];
+        a.read_exact(&mut ack).await.unwrap();
+        assert_eq!(&ack, b"ack");
+    }
+
+    async fn listener_accepts_a_path_connection() {
+        let dir = TempDir::new();
+        let path = dir.path("server.sock");
+        let listener = UnixListener::bind(&path).unwrap();
+        assert_eq!(listener.local_addr().unwrap().as_pathname(), Some(path.as_path()));
+
+        let mut client = UnixStream::connect(&path).await.unwrap();
+        let (mut server, peer) = listener.accept().await.unwrap();
+        assert!(peer.is_unnamed(), "an unbound client has no name");
+        assert_eq!(client.peer_addr().unwrap().as_pathname(), Some(path.as_path()));
+
+        client.write_all(b"hello").await.unwrap();
+        let mut buf = [0; 5];
+        server.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"hello");
+
+        // Binding the same path again fails; connecting to nothing fails cleanly.
+        assert_eq!(UnixListener::bind(&path).unwrap_err().kind(), ErrorKind::AddrInUse);
+        let err = UnixStream::connect(dir.path("nobody.sock")).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    }
+
+    async fn split_halves_work_concurrently_and_reunite() {
+        // An echo through a pair: 2 MiB each way needs reading and writing at once.
+        let (client, mut server) = UnixStream::pair().unwrap();
+        let echo = corium::spawn(async move {
+            let (mut rd, mut wr) = server.split();
+            corium_net::io::copy(&mut rd, &mut wr).await.unwrap();
+            wr.shutdown().await.unwrap();
+        });
+        let (mut rd, mut wr) = client.into_split();
+        let send = async move {
+            let mut p = Pattern::new(7);
+            let mut buf = vec![0; 10_007];
+            let mut left = 2 << 20;
+            while left > 0 {
+                let n = buf.len().min(left);
+                p.fill(&mut buf[..n]);
+                wr.write_all(&buf[..n]).await.unwrap();
+                left -= n;
+            }
+            wr.shutdown().await.unwrap();
+            wr
+        };
+        let recv = async move {
+            let mut p = Pattern::new(7);
+            let mut buf = vec![0; 9_001];
+            let mut total = 0;
+            loop {
+                let n = rd.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    break;
+                }
+                assert!(p.check(&buf[..n]).is_ok(), "stream differs near byte {total}");
+                total += n;
+            }
+            (rd, total)
+        };
+        let (wr, (rd, total)) = join(send, recv).await;
+        assert_eq!(total, 2 << 20);
+        echo.await.unwrap();
+        let stream = rd.reunite(wr).expect("halves of one stream");
+        assert!(stream.local_addr().unwrap().is_unnamed());
+
+        let (x, _x2) = UnixStream::pair().unwrap();
+        let (y, _y2) = UnixStream::pair().unwrap();
+        let (x_rd, _x_wr) = x.into_split();
+        let (_y_rd, y_wr) = y.into_split();
+        assert!(x_rd.reunite(y_wr).is_err());
+    }
+
+    async fn stream_try_calls_and_std_conversion() {
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let a = UnixStream::from_std(a).unwrap();
+        let b = UnixStream::try_from(b).unwrap();
+        let mut buf = [0; 8];
+        assert_eq!(b.try_read(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+        a.writable().await.unwrap();
+        assert_eq!(a.try_write(b"abc").unwrap(), 3);
+        b.readable().await.unwrap();
+        assert_eq!(b.try_read(&mut buf).unwrap(), 3);
+        assert_eq!(&buf[..3], b"abc");
+
+        let mut std_b = b.into_std().unwrap();
+        std_b.set_nonblocking(false).unwrap();
+        a.try_write(b"std").unwrap();
+        let mut three = [0; 3];
+        std::io::Read::read_exact(&mut std_b, &mut three).unwrap();
+        assert_eq!(&three, b"std");
+    }
+
+    async fn datagram_pair_and_connected_send() {
+        let (a, b) = UnixDatagram::pair().unwrap();
+        let mut buf = [0; 16];
+        assert_eq!(b.try_recv(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+        for msg in [&b"one"[..], b"two", b"three"] {
+            a.send(msg).await.unwrap();
+        }
+        for msg in [&b"one"[..], b"two", b"three"] {
+            let n = b.recv(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], msg, "datagrams keep their boundaries and order");
+        }
+    }
+
+    async fn datagram_bound_paths_and_unbound_sender() {
+        let dir = TempDir::new();
+        let a_path = dir.path("a.sock");
+        let b_path = dir.path("b.sock");
+        let a = UnixDatagram::bind(&a_path).unwrap();
+        let b = UnixDatagram::bind(&b_path).unwrap();
+
+        a.send_to(b"from a", &b_path).await.unwrap();
+        let mut buf = [0; 16];
+        let (n, from) = b.recv_from(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"from a");
+        assert_eq!(from.as_pathname(), Some(a_path.as_path()));
+
+        let anon = UnixDatagram::unbound().unwrap();
+        anon.send_to(b"anonymous", &b_path).await.unwrap();
+        let (n, from) = b.recv_from(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"anonymous");
+        assert!(from.is_unnamed());
+
+        anon.connect(&a_path).unwrap();
+        assert_eq!(anon.peer_addr().unwrap().as_pathname(), Some(a_path.as_path()));
+        anon.send(b"connected").await.unwrap();
+        let n = a.recv(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"connected");
+
+        let err = anon.send_to(b"x", dir.path("missing.sock")).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound, "{err}");
+    }
+
+    async fn a_full_datagram_receiver_makes_the_sender_wait() {
+        // Unix datagrams are never dropped: once the receiver's queue is full the sender's
+        // `send` parks, and is woken when the receiver drains.
+        let (a, b) = UnixDatagram::pair().unwrap();
+        let payload = [0x5A; 1024];
+        let mut queued = 0;
+        loop {
+            match a.try_send(&payload) {
+                Ok(_) => queued += 1,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) => panic!("{e}"),
+            }
+            assert!(queued < 1_000_000, "the receiver's queue never filled");
+        }
+        let sender = corium::spawn(async move {
+            a.send(b"after the wait").await.unwrap();
+            a
+        });
+        let mut buf = [0; 2048];
+        for _ in 0..queued {
+            let n = b.recv(&mut buf).await.unwrap();
+            assert_eq!(n, payload.len());
+        }
+        let n = b.recv(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"after the wait");
+        sender.await.unwrap();
+    }
+}
