@@ -1,0 +1,170 @@
+//! The echo server, written once as `echo_server!` and expanded against `corium` and `tokio`,
+//! and the thread that runs one.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::mpsc;
+use std::thread::{self, JoinHandle};
+
+use crate::STALL;
+
+/// Each server connection's read buffer.
+const SERVER_BUF: usize = 16 * 1024;
+/// Worker threads of the multi-thread flavour (the machine has two cores).
+pub(crate) const WORKERS: usize = 2;
+
+/// The server program, written once; `$rt` is the crate it runs on.
+macro_rules! echo_server {
+    ($rt:ident) => {
+        use std::io;
+        use std::net::SocketAddr;
+
+        use $rt::io::{AsyncReadExt, AsyncWriteExt};
+        use $rt::net::TcpListener;
+        use $rt::runtime::Builder;
+
+        /// Serves exactly `conns` connections until each has closed; returns the bytes echoed.
+        /// `workers == 0` selects the current-thread runtime, on the calling thread.
+        pub fn serve(
+            workers: usize,
+            conns: usize,
+            listening: impl FnOnce(SocketAddr),
+        ) -> io::Result<u64> {
+            let rt = if workers == 0 {
+                Builder::new_current_thread().enable_all().build()?
+            } else {
+                Builder::new_multi_thread()
+                    .worker_threads(workers)
+                    .enable_all()
+                    .build()?
+            };
+            rt.block_on(async move {
+                let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+                listening(listener.local_addr()?);
+                let mut tasks = Vec::with_capacity(conns);
+                for _ in 0..conns {
+                    let (mut stream, _) = listener.accept().await?;
+                    stream.set_nodelay(true)?;
+                    tasks.push($rt::spawn(async move {
+                        let mut buf = vec![0u8; super::SERVER_BUF];
+                        let mut echoed = 0u64;
+                        loop {
+                            let n = stream.read(&mut buf).await?;
+                            if n == 0 {
+                                return Ok::<u64, io::Error>(echoed);
+                            }
+                            stream.write_all(&buf[..n]).await?;
+                            echoed += n as u64;
+                        }
+                    }));
+                }
+                let mut echoed = 0;
+                for task in tasks {
+                    echoed += task.await.map_err(|e| io::Error::other(e.to_string()))??;
+                }
+                Ok(echoed)
+            })
+        }
+    };
+}
+
+mod corium_server {
+    echo_server!(corium);
+}
+
+mod tokio_server {
+    echo_server!(tokio);
+}
+
+/// Which server: runtime crate and flavour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Kind {
+    pub(crate) corium: bool,
+    /// Worker threads; 0 = current-thread.
+    pub(crate) workers: usize,
+}
+
+impl Kind {
+    pub(crate) const ALL: [Kind; 4] = [
+        Kind::new(true, 0),
+        Kind::new(false, 0),
+        Kind::new(true, WORKERS),
+        Kind::new(false, WORKERS),
+    ];
+
+    pub(crate) const fn new(corium: bool, workers: usize) -> Kind {
+        Kind { corium, workers }
+    }
+
+    pub(crate) fn runtime(self) -> &'static str {
+        if self.corium {
+            "corium"
+        } else {
+            "tokio"
+        }
+    }
+
+    pub(crate) fn flavour(self) -> &'static str {
+        if self.workers == 0 {
+            "current"
+        } else {
+            "multi"
+        }
+    }
+
+    pub(crate) fn name(self) -> String {
+        format!("{}-{}", self.runtime(), self.flavour())
+    }
+
+    pub(crate) fn parse(name: &str) -> io::Result<Kind> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.name() == name)
+            .ok_or_else(|| {
+                crate::invalid(format!(
+                    "unknown server kind {name:?}; use corium-current, corium-multi, \
+                     tokio-current or tokio-multi"
+                ))
+            })
+    }
+
+    pub(crate) fn serve(self, conns: usize, listening: impl FnOnce(SocketAddr)) -> io::Result<u64> {
+        if self.corium {
+            corium_server::serve(self.workers, conns, listening)
+        } else {
+            tokio_server::serve(self.workers, conns, listening)
+        }
+    }
+}
+
+/// A server running on its own thread; `join` returns the bytes it echoed.
+pub(crate) struct Server {
+    pub(crate) addr: SocketAddr,
+    thread: JoinHandle<io::Result<u64>>,
+}
+
+impl Server {
+    pub(crate) fn start(kind: Kind, conns: usize) -> io::Result<Server> {
+        let (tx, rx) = mpsc::channel();
+        let thread = thread::Builder::new()
+            .name(format!("{}-server", kind.name()))
+            .spawn(move || {
+                kind.serve(conns, |addr| {
+                    let _ = tx.send(addr);
+                })
+            })?;
+        match rx.recv_timeout(STALL) {
+            Ok(addr) => Ok(Server { addr, thread }),
+            Err(_) => Err(match thread.join() {
+                Ok(Err(e)) => e,
+                _ => io::Error::other(format!("{} server never started", kind.name())),
+            }),
+        }
+    }
+
+    pub(crate) fn join(self) -> io::Result<u64> {
+        self.thread
+            .join()
+            .map_err(|_| io::Error::other("server thread panicked"))?
+    }
+}
