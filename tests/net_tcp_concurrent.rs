@@ -1,45 +1,63 @@
-//! 10,000 TCP connections open at once on one runtime (both flavours, one after the other:
-//! each run needs two descriptors per connection, so they cannot overlap).
+//! 10,000 TCP connections open at once on one runtime (both flavours, one after the other).
 //!
-//! Both ends live in this process, so 10,000 connections need 20,000 descriptors plus the
-//! runtime's own. The test raises the soft `RLIMIT_NOFILE` to the hard limit; if the hard
-//! limit is too low it says so on stderr and runs the largest count that fits — and asserts
-//! that every one of those connections was open at the same moment.
+//! The runtime under test holds the 10,000 server-side sockets: every one accepted, registered
+//! and served by its own task, all open at the same moment. The 10,000 client ends live in a
+//! child process (this test binary, run again as [`client_process`]), because both ends in
+//! one process would need 20,000 descriptors and this machine's hard `RLIMIT_NOFILE` is 20,000
+//! (an unprivileged process cannot raise a hard limit).
 
 mod net_common;
 
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use corium::runtime::Handle;
 use corium_net::io::{AsyncReadExt, AsyncWriteExt};
-use corium_net::{TcpSocket, TcpStream};
+use corium_net::TcpSocket;
 use net_common::{fd_count, raise_nofile_to_hard, report_time, run_on, Flavor};
 
 const WANTED: usize = 10_000;
 /// Descriptors kept free for the runtime, the test harness and std.
 const SPARE_FDS: usize = 100;
-/// Connections started at once: well under the listener's backlog, so no SYN is dropped.
-const WAVE: usize = 256;
 const LIMIT: Duration = Duration::from_secs(120);
+/// Tells a run of this binary to be the client process: `ADDR COUNT`.
+const CLIENT_ENV: &str = "CORIUM_TEST_CONCURRENT_CLIENT";
 
-/// The two flavours take turns: each needs most of the descriptor limit.
+/// The two flavours take turns: each needs half the descriptor limit.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-/// How many connections fit, reporting loudly if that is fewer than wanted.
-fn connections_that_fit() -> usize {
-    let hard = raise_nofile_to_hard() as usize;
-    let reserved = fd_count() + SPARE_FDS;
-    let fit = hard.saturating_sub(reserved) / 2;
-    if fit < WANTED {
-        eprintln!(
-            "NOTE: RLIMIT_NOFILE hard limit is {hard}, below the {} needed for {WANTED} \
-             connections with both ends in one process; running {fit} concurrent \
-             connections instead (the most that fit)",
-            2 * WANTED + reserved
-        );
+/// The client side, when run as a child (a no-op test otherwise): opens COUNT connections,
+/// sends each its id and checks the echo, keeps them all open, prints `ready`, and closes
+/// them all when its stdin closes.
+#[test]
+fn client_process() {
+    let Ok(spec) = std::env::var(CLIENT_ENV) else {
+        return;
+    };
+    let (addr, count) = spec.split_once(' ').expect("ADDR COUNT");
+    let addr: SocketAddr = addr.parse().expect("client address");
+    let count: usize = count.parse().expect("client count");
+    raise_nofile_to_hard();
+    let mut streams = Vec::with_capacity(count);
+    for i in 0..count {
+        let mut s = std::net::TcpStream::connect(addr).expect("client connect");
+        let id = (i as u64).to_le_bytes();
+        s.write_all(&id).expect("client write id");
+        let mut back = [0; 8];
+        s.read_exact(&mut back).expect("client read echo");
+        assert_eq!(back, id, "connection {i} got another's echo");
+        streams.push(s);
     }
-    fit.min(WANTED)
+    // Straight to the pipe: `println!` would be caught by the test harness's capture.
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "ready {}", streams.len()).unwrap();
+    out.flush().unwrap();
+    drop(out);
+    let mut rest = Vec::new();
+    let _ = std::io::stdin().read_to_end(&mut rest);
 }
 
 async fn many_connections(n: usize) {
@@ -68,56 +86,71 @@ async fn many_connections(n: usize) {
         }
     });
 
-    // Clients, in waves; every stream is kept, so all n are open at the end.
-    let mut streams: Vec<TcpStream> = Vec::with_capacity(n);
-    let mut next = 0;
-    while next < n {
-        let wave: Vec<_> = (next..(next + WAVE).min(n))
-            .map(|i| {
-                corium::spawn(async move {
-                    let mut s = TcpStream::connect(addr).await.expect("connect");
-                    let id = (i as u64).to_le_bytes();
-                    s.write_all(&id).await.expect("client write id");
-                    let mut back = [0; 8];
-                    s.read_exact(&mut back).await.expect("client read echo");
-                    assert_eq!(back, id, "connection {i} got another's echo");
-                    s
-                })
-            })
-            .collect();
-        next += wave.len();
-        for h in wave {
-            streams.push(h.await.expect("client task"));
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "client_process",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CLIENT_ENV, format!("{addr} {n}"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the client process");
+    let stdout = child.stdout.take().unwrap();
+    let (ready, mut stdout) = corium::task::spawn_blocking(move || {
+        let mut stdout = BufReader::new(stdout);
+        let mut line = String::new();
+        // The harness may put `test client_process ... ` in front of it on the same line.
+        while stdout.read_line(&mut line).unwrap_or(0) > 0 {
+            if let Some(at) = line.find("ready ") {
+                return (Some(line[at..].trim_end().to_owned()), stdout);
+            }
+            line.clear();
         }
-    }
-
-    // Every connection is open right now: both ends hold a descriptor and a registration.
-    assert_eq!(streams.len(), n);
-    let open = fd_count() - fds_before;
-    assert!(
-        open >= 2 * n,
-        "expected {} open sockets, found {open}",
-        2 * n
+        (None, stdout)
+    })
+    .await
+    .expect("reader thread");
+    assert_eq!(
+        ready.as_deref(),
+        Some(format!("ready {n}").as_str()),
+        "client process failed"
     );
+
+    // Every connection is open right now: a descriptor and a registration each, here.
+    let open = fd_count() - fds_before;
+    assert!(open >= n, "expected {n} open server sockets, found {open}");
     let registered = Handle::current().metrics().io_registered_fds();
     assert!(
-        registered >= 2 * n as u64,
+        registered >= n as u64,
         "only {registered} registrations for {n} connections"
     );
-    eprintln!("{n} connections open at once ({open} new descriptors)");
+    eprintln!("{n} connections open at once on this runtime ({open} new descriptors)");
 
-    drop(streams);
+    drop(child.stdin.take()); // the client closes everything and exits
+    let status = corium::task::spawn_blocking(move || {
+        // Keep reading: the child still reports its test result, and must not get EPIPE.
+        let _ = std::io::copy(&mut stdout, &mut std::io::sink());
+        child.wait()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(status.success(), "client process: {status}");
     server.await.expect("server");
     assert_eq!(fd_count(), fds_before, "descriptors leaked");
 }
 
 fn run(flavor: Flavor, name: &str) {
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-    let n = connections_that_fit();
+    let hard = raise_nofile_to_hard() as usize;
     assert!(
-        n >= 1000,
-        "fewer than 1000 connections fit: raise RLIMIT_NOFILE"
+        hard >= WANTED + fd_count() + SPARE_FDS,
+        "RLIMIT_NOFILE hard limit {hard} is too low for {WANTED} connections"
     );
+    let n = WANTED;
     let name = name.to_owned();
     run_on(flavor, LIMIT, move || async move {
         let start = Instant::now();
