@@ -6,10 +6,13 @@ mod net_common;
 use std::future::poll_fn;
 use std::io::ErrorKind;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use corium::time::timeout;
 
 use corium_net::io::ReadBuf;
 use corium_net::{Interest, UdpSocket};
-use net_common::ipv6_loopback;
+use net_common::{ipv6_loopback, join};
 
 async fn bound() -> (UdpSocket, SocketAddr) {
     let s = UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -123,10 +126,7 @@ both_flavors! {
     async fn a_refused_peer_shows_as_an_error_event() {
         // Nothing listens on `gone`: the ICMP "port unreachable" for the first datagram sets
         // the connected socket's pending error, which the selector reports as an ERROR event.
-        //
-        // (The reactor files ERROR under the write direction, so a `recv` parked on
-        // readability is not woken by it: the error surfaces on the next receive after a
-        // datagram arrives, or through `take_error`, as here. See the crate's report.)
+        // Any waiter hears of it; here a writable wait, then `take_error` collects it.
         let gone = {
             let (s, addr) = bound().await;
             drop(s);
@@ -147,6 +147,30 @@ both_flavors! {
         let err = a.take_error().unwrap().expect("a pending socket error");
         assert_eq!(err.kind(), ErrorKind::ConnectionRefused, "{err}");
         assert!(a.take_error().unwrap().is_none(), "take_error clears it");
+    }
+
+    async fn a_parked_recv_is_woken_by_a_refused_peer() {
+        // A `recv` already waiting when the ICMP "port unreachable" arrives must return the
+        // error, not sleep until a datagram that will never come.
+        let gone = {
+            let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            s.local_addr().unwrap()
+        };
+        let (a, _) = bound().await;
+        a.connect(gone).await.unwrap();
+        let mut buf = [0; 16];
+        // `join` polls the receive first, so it is parked before the datagram leaves.
+        let (received, sent) = timeout(
+            Duration::from_secs(10),
+            join(a.recv(&mut buf), a.send(b"anyone?")),
+        )
+        .await
+        .expect("the parked recv was never woken by the socket error");
+        assert_eq!(sent.unwrap(), 7);
+        let err = received.expect_err("nothing can have been received");
+        assert_eq!(err.kind(), ErrorKind::ConnectionRefused, "{err}");
+        // The error was consumed by the receive.
+        assert!(a.take_error().unwrap().is_none());
     }
 
     async fn ipv6_round_trip_when_available() {

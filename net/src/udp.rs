@@ -8,11 +8,11 @@
 //! # Errors from the network
 //!
 //! On a connected socket, an ICMP "port unreachable" for an earlier datagram becomes the
-//! socket's pending error. The reactor reports it as an [`ERROR`](Ready::ERROR) readiness on
-//! the *write* side; a `recv` that is already waiting for data is not woken by it. The error
-//! is returned by the next receive once a datagram arrives, or can be collected at once with
-//! [`take_error`](UdpSocket::take_error) after [`ready`](UdpSocket::ready) reports
-//! [`is_error`](Ready::is_error).
+//! socket's pending error. The reactor reports it as an [`ERROR`](Ready::ERROR) readiness,
+//! which wakes waiters of either direction: a [`recv`](UdpSocket::recv) already waiting for
+//! data is woken and returns the error (`ConnectionRefused`), which the kernel then forgets.
+//! It can also be collected with [`take_error`](UdpSocket::take_error) once
+//! [`ready`](UdpSocket::ready) reports [`is_error`](Ready::is_error).
 
 use std::fmt;
 use std::io;
@@ -311,7 +311,8 @@ impl UdpSocket {
         Ok(self.io.registration().readiness(interest).await?.ready())
     }
 
-    /// Waits until a datagram may be received.
+    /// Waits until a datagram may be received, or a receive would return the socket's
+    /// pending error.
     ///
     /// # Errors
     ///

@@ -126,6 +126,48 @@ fn write_event_never_defeats_a_read_clear() {
 }
 
 #[test]
+fn error_event_wakes_a_read_waiter() {
+    loom::model(|| {
+        let io = Arc::new(ScheduledIo::new(0));
+        let driver = {
+            let io = io.clone();
+            thread::spawn(move || deliver(&io, Ready::ERROR))
+        };
+        let event = block_on(poll_fn(|cx| io.poll_readiness(cx, Direction::Read))).unwrap();
+        assert!(event.ready().is_error());
+        driver.join().unwrap();
+    });
+}
+
+#[test]
+fn error_event_racing_a_read_clear_is_never_lost() {
+    loom::model(|| {
+        let io = Arc::new(ScheduledIo::new(0));
+        deliver(&io, Ready::READABLE | Ready::ERROR);
+        let seen = io.ready_event(Ready::READ_DIRECTION).unwrap().unwrap();
+        let driver = {
+            let io = io.clone();
+            thread::spawn(move || deliver(&io, Ready::ERROR))
+        };
+        io.clear_readiness(seen);
+        driver.join().unwrap();
+        // Whatever the order, the second error is still visible to both sides.
+        assert!(io
+            .ready_event(Ready::READ_DIRECTION)
+            .unwrap()
+            .unwrap()
+            .ready()
+            .is_error());
+        assert!(io
+            .ready_event(Ready::WRITE_DIRECTION)
+            .unwrap()
+            .unwrap()
+            .ready()
+            .is_error());
+    });
+}
+
+#[test]
 fn shutdown_racing_a_readiness_waiter() {
     loom::model(|| {
         let io = Arc::new(ScheduledIo::new(0));

@@ -18,20 +18,26 @@ use corium_selector_sys::Interest;
 ///
 /// # Which side a flag belongs to
 ///
-/// Each flag belongs to exactly one *direction*, and each direction has its own tick (see
-/// [`ScheduledIo`](crate::ScheduledIo)):
+/// Each direction has its own tick (see [`ScheduledIo`](crate::ScheduledIo)). Every flag but
+/// `ERROR` belongs to exactly one direction; `ERROR` belongs to both:
 ///
-/// | flag           | direction | woken by interest        | cleared by a clear? |
-/// |----------------|-----------|--------------------------|---------------------|
-/// | `READABLE`     | read      | `READABLE`               | yes                 |
-/// | `READ_CLOSED`  | read      | `READABLE`, `PRIORITY`   | no (sticky)         |
-/// | `PRIORITY`     | read      | `PRIORITY`               | yes                 |
-/// | `WRITABLE`     | write     | `WRITABLE`               | yes                 |
-/// | `WRITE_CLOSED` | write     | `WRITABLE`               | no (sticky)         |
-/// | `ERROR`        | write     | `WRITABLE`               | yes                 |
+/// | flag           | direction  | woken by interest                   | cleared by a clear? |
+/// |----------------|------------|-------------------------------------|---------------------|
+/// | `READABLE`     | read       | `READABLE`                          | yes                 |
+/// | `READ_CLOSED`  | read       | `READABLE`, `PRIORITY`              | no (sticky)         |
+/// | `PRIORITY`     | read       | `PRIORITY`                          | yes                 |
+/// | `WRITABLE`     | write      | `WRITABLE`                          | yes                 |
+/// | `WRITE_CLOSED` | write      | `WRITABLE`                          | no (sticky)         |
+/// | `ERROR`        | read+write | `READABLE`, `WRITABLE`, `PRIORITY`  | yes (either side)   |
 ///
-/// `ERROR` sits on the write side because a pending socket error is how a nonblocking connect
-/// reports failure, and the connect path waits for *writable* then calls `take_error`.
+/// A pending socket error is returned by the next syscall of *either* direction: a
+/// nonblocking connect reports failure through it (the connect path waits for writable, then
+/// calls `take_error`), and a connected UDP socket's ICMP "port unreachable" is returned by
+/// the next `recv`. So a waiter of any interest is woken by `ERROR`, and an `ERROR` event
+/// bumps both ticks. That second rule is what makes clearing safe: whichever side's operation
+/// then returns `WouldBlock` (the error was taken by the other side, or was a false alarm)
+/// clears `ERROR` under its own tick, and a *newer* `ERROR` event has moved that tick too, so
+/// it is never cleared unseen.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Ready(u8);
 
@@ -61,9 +67,9 @@ impl Ready {
     pub const ALL: Ready =
         Ready(READABLE | WRITABLE | READ_CLOSED | WRITE_CLOSED | PRIORITY | ERROR);
 
-    /// The flags of the read direction (guarded by the read tick).
-    pub(crate) const READ_DIRECTION: Ready = Ready(READABLE | READ_CLOSED | PRIORITY);
-    /// The flags of the write direction (guarded by the write tick).
+    /// The flags of the read direction (guarded by the read tick). `ERROR` is in both.
+    pub(crate) const READ_DIRECTION: Ready = Ready(READABLE | READ_CLOSED | PRIORITY | ERROR);
+    /// The flags of the write direction (guarded by the write tick). `ERROR` is in both.
     pub(crate) const WRITE_DIRECTION: Ready = Ready(WRITABLE | WRITE_CLOSED | ERROR);
     /// The sticky flags, which no clear removes.
     pub(crate) const CLOSED: Ready = Ready(READ_CLOSED | WRITE_CLOSED);
@@ -116,12 +122,13 @@ impl Ready {
 
     /// The flags a waiter with `interest` is woken by (see the table on [`Ready`]).
     pub(crate) const fn from_interest(interest: Interest) -> Ready {
-        let mut bits = 0;
+        // A pending error fails the next syscall whatever it is, so every waiter hears of it.
+        let mut bits = ERROR;
         if interest.is_readable() {
             bits |= READABLE | READ_CLOSED;
         }
         if interest.is_writable() {
-            bits |= WRITABLE | WRITE_CLOSED | ERROR;
+            bits |= WRITABLE | WRITE_CLOSED;
         }
         if interest.is_priority() {
             bits |= PRIORITY | READ_CLOSED;
@@ -249,14 +256,20 @@ mod tests {
     #[test]
     fn interest_masks_follow_the_table() {
         let read = Ready::from_interest(Interest::READABLE);
-        assert_eq!(read, Ready::READABLE | Ready::READ_CLOSED);
+        assert_eq!(read, Ready::READABLE | Ready::READ_CLOSED | Ready::ERROR);
         let write = Ready::from_interest(Interest::WRITABLE);
         assert_eq!(write, Ready::WRITABLE | Ready::WRITE_CLOSED | Ready::ERROR);
-        // The directions partition the flags.
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        {
+            let pri = Ready::from_interest(Interest::PRIORITY);
+            assert_eq!(pri, Ready::PRIORITY | Ready::READ_CLOSED | Ready::ERROR);
+        }
+        // The directions cover every flag and share only ERROR.
         assert_eq!(Ready::READ_DIRECTION | Ready::WRITE_DIRECTION, Ready::ALL);
-        assert!(Ready::READ_DIRECTION
-            .intersection(Ready::WRITE_DIRECTION)
-            .is_empty());
+        assert_eq!(
+            Ready::READ_DIRECTION.intersection(Ready::WRITE_DIRECTION),
+            Ready::ERROR
+        );
     }
 
     #[test]

@@ -83,7 +83,8 @@ impl Registration {
         }
     }
 
-    /// Polls for read readiness (`READABLE`, `READ_CLOSED`).
+    /// Polls for read readiness (`READABLE`, `READ_CLOSED`, `ERROR`: a pending socket error is
+    /// what the next read returns).
     ///
     /// `Pending` stores `cx`'s waker in the read slot (one task per direction; the last poll
     /// wins). Spends one unit of the [`coop`] budget first.

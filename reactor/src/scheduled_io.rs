@@ -124,7 +124,9 @@ pub(crate) struct Waiters {
 ///   then fails with the shutdown error;
 /// * bit 7: always zero;
 /// * bits 8–19, `READ_TICK`, and bits 20–31, `WRITE_TICK`: 12-bit counters (wrapping) bumped by
-///   the driver each time it delivers an event carrying flags of that direction.
+///   the driver each time it delivers an event carrying flags of that direction. `ERROR` is a
+///   flag of *both* directions (see the table on [`Ready`]), so an event carrying it bumps both
+///   ticks.
 ///
 /// **Why a tick per direction.** A task that saw "readable", read, and got `WouldBlock` clears
 /// readable — unless an event arrived since it looked, in which case the clear must be dropped
@@ -132,6 +134,13 @@ pub(crate) struct Waiters {
 /// tick, a stream of *write* events makes every read-side clear fail: the reader keeps seeing a
 /// stale "readable", spins on `WouldBlock`, and never parks. With a tick per direction, only an
 /// event of the same direction can defeat a clear.
+///
+/// **`ERROR` on both sides.** A pending socket error fails the next syscall of either
+/// direction (a connect's outcome is read on the write side, a connected UDP socket's ICMP
+/// error is returned by `recv`), so both waker slots wait for it. Either side's clear after
+/// `WouldBlock` removes it, checked against that side's tick; since an `ERROR` event bumps
+/// both ticks, a newer error always defeats the clear, and an old one is removed by the first
+/// side that finds the socket has nothing to say (no spinning on a stale `ERROR`).
 ///
 /// **Sticky flags.** `READ_CLOSED`, `WRITE_CLOSED` and `SHUTDOWN` are never cleared: the
 /// conditions they report cannot be undone.
@@ -217,7 +226,8 @@ impl ScheduledIo {
         transition
     }
 
-    /// Driver side: records an event's flags and bumps the tick of each direction it names.
+    /// Driver side: records an event's flags and bumps the tick of each direction it names
+    /// (both for `ERROR`).
     /// The caller then calls [`wake`](ScheduledIo::wake).
     pub(crate) fn set_readiness(&self, ready: Ready) -> Transition {
         self.update(Update::Set(ready))
@@ -433,9 +443,52 @@ mod tests {
         let t = io.set_readiness(Ready::READABLE);
         assert_eq!(tick(t.after, Direction::Read), 1);
         assert_eq!(tick(t.after, Direction::Write), 0);
-        let t = io.set_readiness(Ready::WRITABLE | Ready::ERROR);
+        let t = io.set_readiness(Ready::WRITABLE);
         assert_eq!(tick(t.after, Direction::Read), 1);
         assert_eq!(tick(t.after, Direction::Write), 1);
+        // ERROR belongs to both directions.
+        let t = io.set_readiness(Ready::ERROR);
+        assert_eq!(tick(t.after, Direction::Read), 2);
+        assert_eq!(tick(t.after, Direction::Write), 2);
+    }
+
+    #[test]
+    fn an_error_wakes_the_reader_and_either_side_clears_it() {
+        let io = ScheduledIo::new(0);
+        let waker = std::sync::Arc::new(CountWaker::default());
+        let w = Waker::from(waker.clone());
+        let mut cx = Context::from_waker(&w);
+        assert!(io.poll_readiness(&mut cx, Direction::Read).is_pending());
+        let t = io.set_readiness(Ready::ERROR);
+        assert_eq!(io.wake(Ready::from_bits(t.after)), 1);
+        assert_eq!(waker.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let seen = match io.poll_readiness(&mut cx, Direction::Read) {
+            Poll::Ready(event) => event.unwrap(),
+            Poll::Pending => panic!("an ERROR must make the read side ready"),
+        };
+        assert_eq!(seen.ready(), Ready::ERROR);
+        // The writer sees it too, until a read-side clear (after WouldBlock) removes it.
+        assert!(io.ready_event(Ready::WRITE_DIRECTION).unwrap().is_some());
+        io.clear_readiness(seen);
+        assert!(io.ready_event(Ready::ALL).unwrap().is_none());
+        // A newer ERROR defeats a write-side clear of the older one.
+        io.set_readiness(Ready::WRITABLE | Ready::ERROR);
+        let old = event_of(&io, Ready::WRITE_DIRECTION);
+        io.set_readiness(Ready::ERROR);
+        io.clear_readiness(old);
+        assert_eq!(
+            event_of(&io, Ready::ALL).ready(),
+            Ready::WRITABLE | Ready::ERROR
+        );
+    }
+
+    #[derive(Default)]
+    struct CountWaker(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for CountWaker {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
     }
 
     #[test]

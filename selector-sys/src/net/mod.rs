@@ -2,7 +2,8 @@
 //!
 //! The types and methods follow mio 1.x ([`TcpListener`], [`TcpStream`], [`UdpSocket`],
 //! [`UnixListener`], [`UnixStream`], [`UnixDatagram`]); each is a [`Source`](crate::event::Source)
-//! and owns exactly one file descriptor.
+//! and owns exactly one file descriptor. [`TcpSocket`] is the step before a TCP listener or
+//! stream: a socket whose options are set before it binds, listens or connects.
 //!
 //! # Nonblocking sockets
 //!
@@ -49,16 +50,18 @@
 //!
 //! `addr.rs` converts addresses (Rust `SocketAddr` ⇄ `sockaddr_in`/`sockaddr_in6`/`sockaddr_un`)
 //! in one place; `socket.rs` holds every socket syscall; `fd.rs` the calls any descriptor
-//! takes and the trait impls every type shares; `tcp.rs`, `udp.rs` and `uds.rs` are thin
-//! typed layers on top. Pipes are in [`crate::unix::pipe`].
+//! takes and the trait impls every type shares; `tcp.rs`, `tcp_socket.rs`, `udp.rs` and
+//! `uds.rs` are thin typed layers on top. Pipes are in [`crate::unix::pipe`].
 
 mod addr;
 pub(crate) mod fd;
 mod socket;
 mod tcp;
+mod tcp_socket;
 mod udp;
 mod uds;
 
 pub use tcp::{TcpListener, TcpStream};
+pub use tcp_socket::TcpSocket;
 pub use udp::UdpSocket;
 pub use uds::{UnixDatagram, UnixListener, UnixStream};
