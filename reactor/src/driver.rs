@@ -110,12 +110,8 @@ impl Driver {
             inner.metrics.dec_fd_count(freed);
         }
         let timeout = match &inner.time {
-            Some(shared) => {
-                // Timers want their wake-up on time, not batched by the kernel's 50 µs slack
-                // (once per thread; an error just leaves the default slack).
-                let _ = time::set_precise_timer_slack();
-                earliest(max_wait, shared.next_timeout(time::Instant::now()))
-            }
+            // With no timer pending this is one atomic load: no lock, no clock read.
+            Some(shared) => earliest(max_wait, shared.next_timeout(time::Instant::now)),
             None => max_wait,
         };
         trace!(
@@ -141,7 +137,7 @@ impl Driver {
         };
         let inner = &*self.handle.inner;
         if let Some(time) = &inner.time {
-            time.process(time::Instant::now());
+            time.process(time::Instant::now);
         }
         inner.metrics.inc_turns();
         trace!(

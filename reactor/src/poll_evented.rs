@@ -1,8 +1,8 @@
 //! [`PollEvented`]: a nonblocking source together with its [`Registration`].
 
 use std::fmt;
-use std::io::{self, Read, Write};
-use std::task::{Context, Poll};
+use std::io::{self, IoSlice, Read, Write};
+use std::task::{ready, Context, Poll};
 
 use corium_selector_sys::event::Source;
 use corium_selector_sys::Interest;
@@ -85,7 +85,14 @@ impl<E: Source> PollEvented<E> {
         Ok(io)
     }
 
-    /// Reads into `buf` when readable, through [`Registration::poll_read_io`].
+    /// Reads into `buf` when readable: waits for read readiness, reads, and on `WouldBlock`
+    /// clears the readiness and waits again (as [`Registration::poll_read_io`]).
+    ///
+    /// For *byte-stream* sources only (TCP, Unix stream sockets, pipes): a read that returns
+    /// fewer bytes than `buf` holds also clears the read readiness, saving the `read` that
+    /// would only have returned `WouldBlock`. On a datagram source a short read just means a
+    /// short datagram, with possibly more queued: read those with
+    /// [`Registration::poll_read_io`] instead.
     ///
     /// # Errors
     /// The shutdown error, or the read's error other than `WouldBlock`.
@@ -93,14 +100,13 @@ impl<E: Source> PollEvented<E> {
     where
         for<'a> &'a E: Read,
     {
-        let io = self.get_ref();
-        self.registration.poll_read_io(cx, || {
-            let mut io = io;
-            io.read(buf)
-        })
+        let mut io = self.get_ref();
+        let len = buf.len();
+        self.poll_stream_io(cx, Direction::Read, len, || io.read(buf))
     }
 
-    /// Writes `buf` when writable, through [`Registration::poll_write_io`].
+    /// Writes `buf` when writable; as [`poll_read`](PollEvented::poll_read): a write that
+    /// accepts fewer bytes than offered clears the write readiness (the send buffer is full).
     ///
     /// # Errors
     /// The shutdown error, or the write's error other than `WouldBlock`.
@@ -108,12 +114,72 @@ impl<E: Source> PollEvented<E> {
     where
         for<'a> &'a E: Write,
     {
-        let io = self.get_ref();
-        self.registration.poll_write_io(cx, || {
-            let mut io = io;
-            io.write(buf)
-        })
+        let mut io = self.get_ref();
+        self.poll_stream_io(cx, Direction::Write, buf.len(), || io.write(buf))
     }
+
+    /// Writes `bufs` when writable, gathered into one call; as
+    /// [`poll_write`](PollEvented::poll_write).
+    ///
+    /// # Errors
+    /// The shutdown error, or the write's error other than `WouldBlock`.
+    pub fn poll_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>>
+    where
+        for<'a> &'a E: Write,
+    {
+        let mut io = self.get_ref();
+        let len = bufs.iter().map(|b| b.len()).sum();
+        self.poll_stream_io(cx, Direction::Write, len, || io.write_vectored(bufs))
+    }
+
+    /// The readiness loop of the byte-stream helpers above: `f` transfers at most `len` bytes.
+    fn poll_stream_io(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        mut f: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            // Spends coop budget each round, so a source whose readiness keeps being reported
+            // while `f` keeps returning `WouldBlock` still yields.
+            let event = ready!(match direction {
+                Direction::Read => self.registration.poll_read_ready(cx),
+                Direction::Write => self.registration.poll_write_ready(cx),
+            })?;
+            match f() {
+                Ok(n) => {
+                    // A short transfer on a byte stream means the kernel buffer was drained
+                    // (read) or filled (write) by this very call, so the next call would
+                    // return `WouldBlock`: skip it by clearing the readiness now. Safe with an
+                    // edge-triggered selector (all of corium's): bytes or space that appear
+                    // after the call make a new edge, whose event bumps this direction's tick,
+                    // and `clear_readiness` refuses to clear an event older than the tick, so
+                    // nothing is lost. `n == 0` is left alone: end of stream (or an empty
+                    // buffer) stays readable, as the next read must see it again.
+                    if n > 0 && n < len {
+                        self.registration.clear_readiness(event);
+                    }
+                    return Poll::Ready(Ok(n));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.registration.clear_readiness(event);
+                }
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+}
+
+/// Which readiness a [`PollEvented`] helper waits for.
+#[derive(Clone, Copy)]
+enum Direction {
+    Read,
+    Write,
 }
 
 impl<E: Source> Drop for PollEvented<E> {

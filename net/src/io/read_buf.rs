@@ -36,6 +36,7 @@ pub struct ReadBuf<'a> {
 
 impl<'a> ReadBuf<'a> {
     /// Wraps a fully initialised buffer: nothing is filled, everything is initialised.
+    #[inline]
     pub fn new(buf: &'a mut [u8]) -> ReadBuf<'a> {
         let initialized = buf.len();
         // SAFETY: `MaybeUninit<u8>` has the size, alignment and validity-superset of `u8`, so
@@ -52,6 +53,7 @@ impl<'a> ReadBuf<'a> {
     }
 
     /// Wraps a buffer of possibly uninitialised bytes: nothing is filled or initialised.
+    #[inline]
     pub fn uninit(buf: &'a mut [MaybeUninit<u8>]) -> ReadBuf<'a> {
         ReadBuf {
             buf,
@@ -61,17 +63,20 @@ impl<'a> ReadBuf<'a> {
     }
 
     /// The total size of the buffer.
+    #[inline]
     pub fn capacity(&self) -> usize {
         self.buf.len()
     }
 
     /// The filled part: the data read so far.
+    #[inline]
     pub fn filled(&self) -> &[u8] {
         // SAFETY: `filled <= initialized`, so `buf[..filled]` is initialised.
         unsafe { assume_init_ref(&self.buf[..self.filled]) }
     }
 
     /// The filled part, mutably.
+    #[inline]
     pub fn filled_mut(&mut self) -> &mut [u8] {
         // SAFETY: `filled <= initialized`, so `buf[..filled]` is initialised; any `u8` written
         // through the returned slice is initialised too.
@@ -79,12 +84,14 @@ impl<'a> ReadBuf<'a> {
     }
 
     /// The initialised part (filled bytes followed by initialised, unfilled bytes).
+    #[inline]
     pub fn initialized(&self) -> &[u8] {
         // SAFETY: `buf[..initialized]` is initialised by the type's invariant.
         unsafe { assume_init_ref(&self.buf[..self.initialized]) }
     }
 
     /// The initialised part, mutably.
+    #[inline]
     pub fn initialized_mut(&mut self) -> &mut [u8] {
         // SAFETY: `buf[..initialized]` is initialised by the type's invariant; writes through
         // `&mut [u8]` can only store initialised bytes.
@@ -102,6 +109,7 @@ impl<'a> ReadBuf<'a> {
     ///
     /// [`new`]: ReadBuf::new
     /// [`assume_init`]: ReadBuf::assume_init
+    #[inline]
     pub unsafe fn unfilled_mut(&mut self) -> &mut [MaybeUninit<u8>] {
         &mut self.buf[self.filled..]
     }
@@ -112,11 +120,13 @@ impl<'a> ReadBuf<'a> {
     ///
     /// As for [`unfilled_mut`](ReadBuf::unfilled_mut): the caller must not de-initialise any
     /// byte.
+    #[inline]
     pub unsafe fn inner_mut(&mut self) -> &mut [MaybeUninit<u8>] {
         self.buf
     }
 
     /// Initialises (by zeroing, where needed) the whole unfilled part and returns it.
+    #[inline]
     pub fn initialize_unfilled(&mut self) -> &mut [u8] {
         self.initialize_unfilled_to(self.remaining())
     }
@@ -128,6 +138,7 @@ impl<'a> ReadBuf<'a> {
     /// # Panics
     ///
     /// If `n > self.remaining()`.
+    #[inline]
     pub fn initialize_unfilled_to(&mut self, n: usize) -> &mut [u8] {
         assert!(
             n <= self.remaining(),
@@ -145,11 +156,13 @@ impl<'a> ReadBuf<'a> {
     }
 
     /// How many bytes can still be filled: `capacity() - filled().len()`.
+    #[inline]
     pub fn remaining(&self) -> usize {
         self.capacity() - self.filled
     }
 
     /// Forgets the filled data. Initialisation is kept, so the bytes need not be zeroed again.
+    #[inline]
     pub fn clear(&mut self) {
         self.filled = 0;
     }
@@ -159,6 +172,7 @@ impl<'a> ReadBuf<'a> {
     /// # Panics
     ///
     /// If the filled part would grow past the initialised part (`filled + n > initialized`).
+    #[inline]
     pub fn advance(&mut self, n: usize) {
         let new = self
             .filled
@@ -172,6 +186,7 @@ impl<'a> ReadBuf<'a> {
     /// # Panics
     ///
     /// If `n > initialized().len()`: only initialised bytes may count as data.
+    #[inline]
     pub fn set_filled(&mut self, n: usize) {
         assert!(
             n <= self.initialized,
@@ -190,6 +205,7 @@ impl<'a> ReadBuf<'a> {
     /// The bytes `filled().len() .. filled().len() + n` of the buffer must really be
     /// initialised (typically because the caller wrote them through
     /// [`unfilled_mut`](ReadBuf::unfilled_mut)), and `n <= remaining()`.
+    #[inline]
     pub unsafe fn assume_init(&mut self, n: usize) {
         assert!(
             n <= self.remaining(),
@@ -207,6 +223,7 @@ impl<'a> ReadBuf<'a> {
     /// # Panics
     ///
     /// If `data.len() > remaining()`.
+    #[inline]
     pub fn put_slice(&mut self, data: &[u8]) {
         assert!(
             data.len() <= self.remaining(),
@@ -230,6 +247,7 @@ impl<'a> ReadBuf<'a> {
     /// Adaptors such as [`Take`](crate::io::util::Take) use it to cap how much an inner reader
     /// may put; afterwards they copy the inner buffer's progress back with
     /// [`assume_init`](ReadBuf::assume_init) and [`advance`](ReadBuf::advance).
+    #[inline]
     pub fn take(&mut self, n: usize) -> ReadBuf<'_> {
         let len = n.min(self.remaining());
         let initialized = (self.initialized - self.filled).min(len);
@@ -242,6 +260,7 @@ impl<'a> ReadBuf<'a> {
 
     /// Address of the first byte of the buffer, so adaptors can check that a reader wrote into
     /// the buffer they handed it and did not swap in another `ReadBuf`.
+    #[inline]
     pub(crate) fn start_ptr(&self) -> *const u8 {
         self.buf.as_ptr().cast()
     }

@@ -551,12 +551,8 @@ impl TcpStream {
             // Nothing can be read into a full buffer: do not wait for readiness to say so.
             return Poll::Ready(Ok(()));
         }
-        let sock = self.io.get_ref();
-        let unfilled = buf.initialize_unfilled();
-        let n = ready!(self
-            .io
-            .registration()
-            .poll_read_io(cx, || (&*sock).read(unfilled)))?;
+        // PollEvented's stream read: a short read also clears the read readiness.
+        let n = ready!(self.io.poll_read(cx, buf.initialize_unfilled()))?;
         buf.advance(n);
         Poll::Ready(Ok(()))
     }
@@ -576,10 +572,7 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let sock = self.io.get_ref();
-        self.io
-            .registration()
-            .poll_write_io(cx, || (&*sock).write_vectored(bufs))
+        self.io.poll_write_vectored(cx, bufs)
     }
 }
 

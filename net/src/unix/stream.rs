@@ -266,12 +266,8 @@ impl UnixStream {
         if buf.remaining() == 0 {
             return Poll::Ready(Ok(()));
         }
-        let sock = self.io.get_ref();
-        let unfilled = buf.initialize_unfilled();
-        let n = ready!(self
-            .io
-            .registration()
-            .poll_read_io(cx, || (&*sock).read(unfilled)))?;
+        // PollEvented's stream read: a short read also clears the read readiness.
+        let n = ready!(self.io.poll_read(cx, buf.initialize_unfilled()))?;
         buf.advance(n);
         Poll::Ready(Ok(()))
     }
@@ -289,10 +285,7 @@ impl UnixStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let sock = self.io.get_ref();
-        self.io
-            .registration()
-            .poll_write_io(cx, || (&*sock).write_vectored(bufs))
+        self.io.poll_write_vectored(cx, bufs)
     }
 }
 

@@ -154,3 +154,31 @@ fn cancel_between_wake_batches() {
         assert!(shared.is_empty());
     });
 }
+
+/// The driver's idle fast path (no lock, one atomic load) racing a registration, after a
+/// timer was armed and cancelled, so the wheel's unpark threshold starts out lowered: if the
+/// driver decides to sleep with no timeout, the registration must have asked for an unpark.
+#[test]
+fn insert_racing_an_idle_driver_is_never_lost() {
+    loom::model(|| {
+        let shared = Arc::new(TimeShared::new());
+        let (key, _) = shared.insert(1_000_000, None).unwrap();
+        // The driver commits to that timer, which is then cancelled: the wheel is empty but
+        // its threshold still says 1 ms.
+        assert_eq!(shared.next_wake(), Some(1_000_000));
+        shared.remove(key);
+        let inserter = {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || shared.insert(5_000_000, None).unwrap().1)
+        };
+        // Two turns: the first takes the lock (the flag is not set), the second may take the
+        // fast path.
+        let first = shared.next_timeout(super::Instant::now);
+        let second = shared.next_timeout(super::Instant::now);
+        let unparked = inserter.join().unwrap();
+        assert!(
+            unparked || (first.is_some() && second.is_some()),
+            "driver sleeps with no timeout ({first:?}, {second:?}) and was not unparked"
+        );
+    });
+}

@@ -27,7 +27,9 @@
 //! - **The driver's side** (`TimeShared`, `shared.rs`): `next_timeout` before each selector
 //!   poll, `process` after. A timer registered earlier than the time the driver sleeps towards
 //!   unparks it (once: later inserts compare against the lowered mark). Fired timers' wakers
-//!   are taken under the lock in batches of 32 and woken after unlocking.
+//!   are taken under the lock in batches of 32 and woken after unlocking. With no timer
+//!   pending both are one atomic load (no lock, no clock read); the first timer registered
+//!   after that always unparks the driver, so the skip loses nothing (see `TimeShared::idle`).
 //! - **Shutdown** fires every timer: a pending [`Sleep`] completes (no panic), a [`Timeout`]
 //!   then reports [`Elapsed`], an [`Interval`] ticks.
 //!

@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::entry::Key;
 use super::wheel::{Expired, Wheel};
 use super::Instant;
-use crate::loom::Mutex;
+use crate::loom::{AtomicU32, Mutex, Ordering};
 use crate::trace::{self as cause, WakeCause};
 use corium_selector_sys::trace;
 use corium_selector_sys::trace::Layer;
@@ -29,6 +29,18 @@ pub(crate) struct TimeShared {
     /// Time zero of the wheel's nanosecond clock.
     origin: Instant,
     wheel: Mutex<Wheel>,
+    /// 1 when the driver may skip the wheel: no timer pending, and the driver committed to
+    /// sleep with no timeout (the wheel's unpark threshold is "never"). Written under the
+    /// wheel lock only: set by [`next_wake`](TimeShared::next_wake) when it finds no timer,
+    /// cleared by every insert and reset that files a timer.
+    ///
+    /// Why a driver that reads a stale 1 loses nothing: while the flag is 1 the threshold
+    /// stays "never" (only inserts and resets lower it, and they clear the flag), so the
+    /// first insert after the flag was set sees a deadline before the threshold and reports
+    /// `unpark`; its `Handle::unpark` then wakes the driver, whose next turn acquires the
+    /// cleared flag through the unpark (see `unpark_pending`) and takes the lock. Later
+    /// inserts compare against the lowered threshold as before.
+    idle: AtomicU32,
 }
 
 impl Default for TimeShared {
@@ -43,6 +55,8 @@ impl TimeShared {
         TimeShared {
             origin: Instant::now(),
             wheel: Mutex::new(Wheel::new()),
+            // A fresh wheel's threshold is "never" and it holds no timer.
+            idle: AtomicU32::new(1),
         }
     }
 
@@ -51,21 +65,60 @@ impl TimeShared {
     ///
     /// The returned time is exact to the nanosecond for a timer within the current
     /// millisecond window; for a farther one it is the moment its wheel slot must cascade.
-    pub(crate) fn next_timeout(&self, now: Instant) -> Option<Duration> {
+    ///
+    /// `now` is called only if a timer is pending: a driver with no timer pays one atomic
+    /// load here, no lock and no clock read.
+    #[inline]
+    pub(crate) fn next_timeout(&self, now: impl FnOnce() -> Instant) -> Option<Duration> {
+        if self.is_idle() {
+            return None;
+        }
+        self.next_timeout_locked(now)
+    }
+
+    /// The part of [`next_timeout`](TimeShared::next_timeout) that runs with timers pending,
+    /// kept out of line so the idle check inlines into the driver's turn.
+    #[inline(never)]
+    fn next_timeout_locked(&self, now: impl FnOnce() -> Instant) -> Option<Duration> {
+        // Timers want their wake-up on time, not batched by the kernel's 50 µs slack (once
+        // per thread; an error just leaves the default slack).
+        let _ = super::set_precise_timer_slack();
         let wake = self.next_wake()?;
-        Some(Duration::from_nanos(wake.saturating_sub(self.nanos(now))))
+        Some(Duration::from_nanos(wake.saturating_sub(self.nanos(now()))))
     }
 
     /// [`next_timeout`](TimeShared::next_timeout) as an absolute time on the wheel's clock
     /// (nanoseconds since the origin): when the driver must wake next.
     pub(crate) fn next_wake(&self) -> Option<u64> {
-        self.wheel.lock().next_wake()
+        let mut wheel = self.wheel.lock();
+        let wake = wheel.next_wake();
+        if wake.is_none() {
+            // `next_wake` just set the unpark threshold to "never" and there is no timer:
+            // the state `idle` stands for (see the field).
+            self.idle.store(1, Ordering::Release);
+        }
+        wake
     }
 
     /// Fires every timer whose deadline is `<= now`. Wakers are taken under the lock in
     /// batches of 32 and woken after releasing it.
-    pub(crate) fn process(&self, now: Instant) {
-        self.process_at(self.nanos(now));
+    ///
+    /// As [`next_timeout`](TimeShared::next_timeout), skipped (without calling `now`) while
+    /// no timer is pending: there is nothing to fire, and a timer inserted meanwhile has
+    /// unparked the driver, whose next turn processes it. The wheel's clock then lags while
+    /// idle, which only makes the first timer after it cascade through a level or two.
+    #[inline]
+    pub(crate) fn process(&self, now: impl FnOnce() -> Instant) {
+        if self.is_idle() {
+            return;
+        }
+        self.process_at(self.nanos(now()));
+    }
+
+    /// Whether no timer is pending and the driver sleeps with no timeout (the `idle` field).
+    #[inline]
+    fn is_idle(&self) -> bool {
+        self.idle.load(Ordering::Acquire) == 1
     }
 
     /// Fires every pending timer, and makes the wheel refuse new ones: each pending
@@ -99,12 +152,18 @@ impl TimeShared {
         deadline: u64,
         waker: Option<Waker>,
     ) -> Result<(Key, bool), Expired> {
-        self.wheel.lock().insert(deadline, waker)
+        let mut wheel = self.wheel.lock();
+        let filed = wheel.insert(deadline, waker)?;
+        self.idle.store(0, Ordering::Release);
+        Ok(filed)
     }
 
     /// Moves a registered timer; see [`Wheel::reset`].
     pub(crate) fn reset(&self, key: Key, deadline: u64) -> Result<bool, Option<Waker>> {
-        self.wheel.lock().reset(key, deadline)
+        let mut wheel = self.wheel.lock();
+        let filed = wheel.reset(key, deadline)?;
+        self.idle.store(0, Ordering::Release);
+        Ok(filed)
     }
 
     /// `Ready` (key freed) once fired; otherwise remembers `waker`.
@@ -213,7 +272,7 @@ mod tests {
         assert_eq!(shared.len(), n);
         shared.process_at(1_000 + n as u64);
         assert_eq!(count.0.load(Ordering::SeqCst), n);
-        assert_eq!(shared.next_timeout(Instant::now()), None);
+        assert_eq!(shared.next_timeout(Instant::now), None);
     }
 
     #[test]
@@ -223,12 +282,50 @@ mod tests {
         let at = shared.nanos(now) + 2_500_000;
         shared.insert(at, None).unwrap();
         assert_eq!(
-            shared.next_timeout(now),
+            shared.next_timeout(|| now),
             Some(Duration::from_micros(2_500)),
             "exact, not rounded to the millisecond"
         );
         let late = now + Duration::from_millis(10);
-        assert_eq!(shared.next_timeout(late), Some(Duration::ZERO));
+        assert_eq!(shared.next_timeout(|| late), Some(Duration::ZERO));
+    }
+
+    /// With no timer pending a turn neither locks nor reads the clock (a `now` that panics
+    /// proves it is not called); the first timer reports an unpark, and once it is gone one
+    /// locked turn restores the fast path.
+    #[test]
+    fn an_idle_wheel_skips_the_clock_and_the_first_timer_unparks() {
+        let shared = TimeShared::new();
+        let no_clock = || -> Instant { panic!("the clock was read with no timer pending") };
+        assert_eq!(shared.next_timeout(no_clock), None);
+        shared.process(no_clock);
+        let now = Instant::now();
+        let at = shared.nanos(now) + 2_000_000;
+        let (key, unpark) = shared.insert(at, None).unwrap();
+        assert!(unpark, "the driver may be sleeping with no timeout");
+        let mut clock_reads = 0;
+        let wait = shared.next_timeout(|| {
+            clock_reads += 1;
+            now
+        });
+        assert_eq!((wait, clock_reads), (Some(Duration::from_millis(2)), 1));
+        let (_, unpark) = shared.insert(at + 1, None).unwrap();
+        assert!(!unpark, "later than the committed wake-up");
+        shared.remove(key);
+        // Still one timer: the fast path must not be taken.
+        assert!(shared.next_timeout(|| now).is_some());
+        shared.process_at(at + 1);
+        // Everything fired: one locked turn finds no timer and sets the flag...
+        let mut clock_reads = 0;
+        let wait = shared.next_timeout(|| {
+            clock_reads += 1;
+            now
+        });
+        assert_eq!((wait, clock_reads), (None, 0));
+        // ...after which turns are free again, and a new timer unparks.
+        assert_eq!(shared.next_timeout(no_clock), None);
+        shared.process(no_clock);
+        assert!(shared.insert(at + 5_000_000, None).unwrap().1);
     }
 
     #[test]
