@@ -15,7 +15,7 @@ use corium::runtime::Handle;
 use corium::time::sleep;
 use corium_net::io::{AsyncReadExt, AsyncWriteExt};
 use corium_net::{TcpListener, TcpStream, UdpSocket, UnixStream};
-use net_common::{fd_count, report_time, run_on, runtime, watchdog, Flavor};
+use net_common::{fd_count, fd_count_settled, report_time, run_on, runtime, watchdog, Flavor};
 
 const CYCLES: u64 = 100_000;
 /// Client tasks cycling at once.
@@ -80,7 +80,7 @@ async fn cycles() {
     assert_eq!(accepted.load(Ordering::Relaxed), CYCLES);
 
     assert_eq!(
-        fd_count(),
+        fd_count_settled(fds_start),
         fds_start,
         "descriptors leaked over {CYCLES} cycles"
     );
@@ -161,7 +161,7 @@ fn runtime_drop_closes_everything(flavor: Flavor) {
         );
         drop(rt);
         assert_eq!(
-            fd_count(),
+            fd_count_settled(before),
             before,
             "dropping the runtime left descriptors open"
         );

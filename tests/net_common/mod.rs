@@ -158,6 +158,21 @@ pub fn fd_count() -> usize {
         - 1
 }
 
+/// The open-descriptor count once it equals `expected`, or after 5 s whatever it is then.
+///
+/// A descriptor closed by another thread (a worker finishing its shutdown) may close a moment
+/// after the call that caused it returned; a real leak still fails the caller's assertion.
+pub fn fd_count_settled(expected: usize) -> usize {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let n = fd_count();
+        if n == expected || std::time::Instant::now() >= deadline {
+            return n;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 /// `RLIMIT_NOFILE` as `(soft, hard)`.
 pub fn nofile_limit() -> (u64, u64) {
     let mut lim = libc::rlimit {

@@ -10,6 +10,7 @@ use super::error::JoinError;
 use super::raw::RawTask;
 use super::state::{TransitionToIdle, TransitionToRunning};
 use super::waker::waker_ref;
+use super::yield_now;
 use super::{Notified, Schedule, Task};
 use crate::trace::{self, End};
 use std::future::Future;
@@ -81,11 +82,14 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         // The borrowed waker uses the Notified's reference, which we hold until the end.
         let waker = waker_ref(&header);
         let mut cx = Context::from_waker(&waker);
-        if self.poll_future(&mut cx).is_ready() {
+        let scope = yield_now::begin_poll(header.as_ptr().cast_const().cast());
+        let res = self.poll_future(&mut cx);
+        let yielded = yield_now::end_poll(scope);
+        if res.is_ready() {
             return self.complete();
         }
 
-        match self.header().state.transition_to_idle() {
+        match self.header().state.transition_to_idle_after(yielded) {
             TransitionToIdle::Ok => {}
             TransitionToIdle::OkNotified => {
                 // Woken during its own poll (e.g. `yield_now`): to the back of the queue, so

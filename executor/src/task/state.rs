@@ -191,8 +191,17 @@ impl State {
         })
     }
 
-    /// The poll returned `Pending`: give up the right to poll.
+    /// [`transition_to_idle_after`](Self::transition_to_idle_after) for a poll that did not
+    /// yield itself.
+    #[cfg(test)]
     pub(super) fn transition_to_idle(&self) -> TransitionToIdle {
+        self.transition_to_idle_after(false)
+    }
+
+    /// The poll returned `Pending`: give up the right to poll. `self_woken` if its future yielded through the task's own
+    /// waker (see `yield_now`): that wake is folded into this one CAS instead of costing a CAS
+    /// of its own during the poll, and the result is then never `Ok`/`OkDealloc`.
+    pub(super) fn transition_to_idle_after(&self, self_woken: bool) -> TransitionToIdle {
         self.fetch_update_action(|curr| {
             debug_assert!(curr.is_running());
             if curr.is_cancelled() {
@@ -200,6 +209,9 @@ impl State {
             }
             let mut next = curr;
             next.unset(RUNNING);
+            if self_woken {
+                next.set(NOTIFIED);
+            }
             let action = if next.is_notified() {
                 // Keep the poller's reference: it becomes the new Notified's.
                 TransitionToIdle::OkNotified
@@ -461,6 +473,31 @@ mod tests {
         let snap = s.load();
         assert!(snap.is_notified() && !snap.is_running());
         assert_eq!(snap.ref_count(), 3);
+    }
+
+    #[test]
+    fn a_self_yield_is_folded_into_the_idle_transition() {
+        let s = State::new(INITIAL_STATE);
+        assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
+        let before = s.load().ref_count();
+        assert_eq!(
+            s.transition_to_idle_after(true),
+            TransitionToIdle::OkNotified
+        );
+        let snap = s.load();
+        assert!(snap.is_notified() && !snap.is_running());
+        assert_eq!(snap.ref_count(), before, "the poller's reference is kept");
+        // A wake that already happened during the poll is not counted twice.
+        assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
+        assert_eq!(
+            s.transition_to_notified_by_ref(),
+            TransitionToNotified::DoNothing
+        );
+        assert_eq!(
+            s.transition_to_idle_after(true),
+            TransitionToIdle::OkNotified
+        );
+        assert_eq!(s.load().ref_count(), before);
     }
 
     #[test]

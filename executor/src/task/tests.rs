@@ -196,6 +196,53 @@ fn self_wake_during_poll_goes_through_yield_now() {
     assert!(join.is_finished());
 }
 
+/// A future that polls its inner future with its own counting waker, as a combinator does.
+struct WithWaker<F> {
+    inner: Pin<Box<F>>,
+    waker: Waker,
+}
+
+impl<F: Future> Future for WithWaker<F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<F::Output> {
+        let waker = self.waker.clone();
+        self.inner.as_mut().poll(&mut Context::from_waker(&waker))
+    }
+}
+
+#[test]
+fn yield_under_a_foreign_waker_wakes_that_waker_and_does_not_requeue_the_task() {
+    let s = sched();
+    let (count, waker) = counting_waker();
+    let join = spawn(
+        &s,
+        WithWaker {
+            inner: Box::pin(super::yield_now()),
+            waker,
+        },
+    );
+    assert_eq!(run_all(&s), 1);
+    // The yield went to the waker the future was polled with: the task itself was not woken,
+    // so it sits idle until that waker's owner polls it again.
+    assert_eq!(count.0.load(SeqCst), 1);
+    assert_eq!(s.yields.load(SeqCst), 0);
+    assert!(!join.is_finished());
+    drop(join);
+    // Idle and unqueued: only shutdown frees it.
+    s.owned.close_and_shutdown_all();
+    assert_eq!(run_all(&s), 0);
+}
+
+#[test]
+fn yield_outside_any_task_wakes_the_waker() {
+    let (count, waker) = counting_waker();
+    let mut fut = Box::pin(super::yield_now());
+    let mut cx = Context::from_waker(&waker);
+    assert!(fut.as_mut().poll(&mut cx).is_pending());
+    assert_eq!(count.0.load(SeqCst), 1);
+    assert!(fut.as_mut().poll(&mut cx).is_ready());
+}
+
 #[test]
 fn dropped_join_handle_detaches_and_the_output_is_dropped_by_the_completer() {
     let s = sched();

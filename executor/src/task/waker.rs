@@ -40,6 +40,11 @@ pub(super) fn waker_ref(header: &NonNull<Header>) -> WakerRef<'_> {
 static WAKER_VTABLE: RawWakerVTable =
     RawWakerVTable::new(clone_waker, wake_by_val, wake_by_ref, drop_waker);
 
+/// `true` if `waker` is a task waker (of any task), owned or borrowed.
+pub(super) fn is_task_waker(waker: &Waker) -> bool {
+    std::ptr::eq(waker.vtable(), &WAKER_VTABLE)
+}
+
 /// # Safety
 /// `ptr` came from `waker_ref` or `clone_waker`, so it is a live task header.
 unsafe fn raw(ptr: *const ()) -> RawTask {

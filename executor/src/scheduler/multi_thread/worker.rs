@@ -162,13 +162,21 @@ impl Shared {
 
     /// `count` workers will never run (their threads could not be spawned).
     pub(super) fn workers_failed_to_start(&self, count: usize) {
-        lock(&self.exit).live -= count;
+        let mut exit = lock(&self.exit);
+        exit.live -= count;
+        // If none started, no worker will run the last-out cleanup: nothing is left to await.
+        if exit.live == 0 {
+            exit.done = true;
+        }
+        drop(exit);
         self.exited.notify_all();
     }
 
     pub(super) fn wait_for_workers(&self, deadline: Option<Instant>) -> bool {
         let mut exit = lock(&self.exit);
-        while !(exit.done || exit.live == 0) {
+        // `done`, not `live == 0`: the last worker out drops the driver (closing the selector's
+        // fds) after counting itself out, and "the runtime is gone" must include that.
+        while !exit.done {
             match deadline {
                 None => exit = self.exited.wait(exit).unwrap_or_else(|e| e.into_inner()),
                 Some(deadline) => {
