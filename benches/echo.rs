@@ -32,6 +32,7 @@
 //! ```text
 //! cargo bench --bench echo                   # the matrix, about 2 minutes
 //! cargo bench --bench echo -- --callgrind    # instructions per round trip, about 3 minutes
+//! cargo bench --bench echo --features trace -- --budget   # syscalls per round trip, seconds
 //! cargo test --bench echo                    # smoke run: every server once, tiny load
 //! ```
 //!
@@ -55,7 +56,16 @@
 //! ```
 //!
 //! The bench's own output files are kept in `<target>/criterion/echo-callgrind/`.
+//!
+//! # Syscalls per round trip (`--budget`)
+//!
+//! `--budget` (needs `--features trace`) counts corium's server's syscalls by kind per round
+//! trip, current-thread and multi-thread, beside a raw-epoll server on libc (the floor), and
+//! writes the table to `<target>/criterion/echo-budget.md`; see `echo/budget.rs`.
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[path = "echo/budget.rs"]
+mod budget;
 #[path = "echo/callgrind.rs"]
 mod callgrind;
 #[path = "echo/client.rs"]
@@ -64,6 +74,9 @@ mod client;
 mod cpu;
 #[path = "support/ratio_table.rs"]
 mod ratio_table;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[path = "echo/raw_server.rs"]
+mod raw_server;
 #[path = "echo/server.rs"]
 mod server;
 
@@ -71,6 +84,8 @@ use std::fmt::Write as _;
 use std::io;
 use std::time::{Duration, Instant};
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use crate::budget::{budget_mode, smoke as budget_smoke};
 use crate::client::Client;
 use crate::cpu::{cpu_used, raise_fd_limit, Cpu};
 use crate::server::{Kind, Server, WORKERS};
@@ -375,6 +390,20 @@ fn smoke() -> io::Result<()> {
     Ok(())
 }
 
+/// The budget's floor is a raw epoll server: elsewhere there is nothing to compare with.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn budget_mode() -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "--budget compares corium with a raw epoll server: Linux only",
+    ))
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn budget_smoke() -> io::Result<()> {
+    Ok(())
+}
+
 fn flag(args: &[String], name: &str) -> io::Result<String> {
     args.iter()
         .position(|a| a == name)
@@ -402,11 +431,13 @@ fn main() {
         callgrind::drive_mode(&args)
     } else if has("--callgrind") {
         callgrind::callgrind_mode(&args)
+    } else if has("--budget") {
+        budget_mode()
     } else if has("--bench") {
         matrix()
     } else {
         // `cargo test` runs bench targets without `--bench`: a quick correctness pass only.
-        smoke()
+        smoke().and_then(|()| budget_smoke())
     };
     if let Err(e) = result {
         eprintln!("echo bench: {e}");

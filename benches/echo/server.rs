@@ -9,7 +9,7 @@ use std::thread::{self, JoinHandle};
 use crate::STALL;
 
 /// Each server connection's read buffer.
-const SERVER_BUF: usize = 16 * 1024;
+pub(crate) const SERVER_BUF: usize = 16 * 1024;
 /// Worker threads of the multi-thread flavour (the machine has two cores).
 pub(crate) const WORKERS: usize = 2;
 
