@@ -54,13 +54,13 @@
 macro_rules! syscall {
     (@call $fn:ident ( $($arg:expr),* ), $kind:expr, $caller:expr, $describe:expr) => {{
         let start = $crate::__syscall_trace!(begin);
-        // The caller's `// SAFETY:` comment above the invocation covers the call *and* its
-        // argument expressions, which is why they may be evaluated inside the block.
         #[allow(
             unused_unsafe,
             clippy::undocumented_unsafe_blocks,
             clippy::macro_metavars_in_unsafe
         )]
+        // SAFETY: proved by the caller's `// SAFETY:` comment above the invocation, which
+        // covers the call *and* its argument expressions (hence evaluated inside the block).
         let res = unsafe { $crate::__libc::$fn($($arg),*) };
         // errno is read here, first thing after the call, before tracing makes calls of its own.
         let res = if res == -1 {
