@@ -192,8 +192,9 @@ impl State {
     }
 
     /// [`transition_to_idle_after`](Self::transition_to_idle_after) for a poll that did not
-    /// yield itself.
+    /// yield itself. (Only the unit tests call it; loom's models use the general form.)
     #[cfg(test)]
+    #[cfg_attr(loom, allow(dead_code))]
     pub(super) fn transition_to_idle(&self) -> TransitionToIdle {
         self.transition_to_idle_after(false)
     }

@@ -41,6 +41,8 @@ static WAKER_VTABLE: RawWakerVTable =
     RawWakerVTable::new(clone_waker, wake_by_val, wake_by_ref, drop_waker);
 
 /// `true` if `waker` is a task waker (of any task), owned or borrowed.
+// Unused under loom, whose models never take the self-yield shortcut (see `yield_now`).
+#[cfg_attr(loom, allow(dead_code))]
 pub(super) fn is_task_waker(waker: &Waker) -> bool {
     std::ptr::eq(waker.vtable(), &WAKER_VTABLE)
 }
