@@ -39,11 +39,10 @@ impl<'a> ReadBuf<'a> {
     #[inline]
     pub fn new(buf: &'a mut [u8]) -> ReadBuf<'a> {
         let initialized = buf.len();
-        // SAFETY: `MaybeUninit<u8>` has the size, alignment and validity-superset of `u8`, so
-        // the cast slice covers exactly the same memory. The hazard of such a cast is writing
-        // an uninitialised value back through it; `ReadBuf` only ever writes initialised bytes
-        // through its safe methods, and the unsafe accessors (`unfilled_mut`, `inner_mut`)
-        // make their callers promise the same.
+        // SAFETY: `MaybeUninit<u8>` has `u8`'s layout, so the cast covers the same memory. The
+        // hazard, writing an uninitialised value back, cannot happen: safe methods write only
+        // initialised bytes and the unsafe accessors (`unfilled_mut`, `inner_mut`) make their
+        // callers promise the same.
         let buf = unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) };
         ReadBuf {
             buf,

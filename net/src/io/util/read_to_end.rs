@@ -122,11 +122,10 @@ impl VecReadState {
         let spare = vec.spare_capacity_mut();
         let (spare_ptr, spare_len) = (spare.as_ptr().cast::<u8>(), spare.len());
         let mut buf = ReadBuf::uninit(spare);
-        // SAFETY: `spare_init` counts bytes at the start of the spare capacity that an earlier
-        // read into this same allocation initialised: it is reset to 0 whenever the vector may
-        // have reallocated, the vector's length only grows past bytes that are then counted
-        // out of it, and no one else can write to the vector while we hold `&mut Vec`. The
-        // `min` keeps the claim within `remaining()`.
+        // SAFETY: `spare_init` counts spare bytes an earlier read into this same allocation
+        // initialised: reset to 0 whenever the vector may have reallocated, reduced as the
+        // length grows past them, and nobody else writes while we hold `&mut Vec`; `min`
+        // keeps the claim within the spare capacity.
         unsafe { buf.assume_init(self.spare_init.min(spare_len)) };
         ready!(reader.poll_read(cx, &mut buf))?;
         if buf.start_ptr() != spare_ptr || buf.capacity() != spare_len {
