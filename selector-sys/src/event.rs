@@ -46,37 +46,44 @@ impl Event {
     }
 
     /// The token given when the source was registered.
+    #[inline]
     pub fn token(&self) -> Token {
         sys::event::token(&self.inner)
     }
 
     /// The source can be read (or accepted from) without blocking — until `WouldBlock`.
+    #[inline]
     pub fn is_readable(&self) -> bool {
         sys::event::is_readable(&self.inner)
     }
 
     /// The source can be written to without blocking — until `WouldBlock`. For a connecting
     /// socket: the connect finished, successfully or not (check `take_error`).
+    #[inline]
     pub fn is_writable(&self) -> bool {
         sys::event::is_writable(&self.inner)
     }
 
     /// An error is pending on the source (for a socket, fetch it with `take_error`).
+    #[inline]
     pub fn is_error(&self) -> bool {
         sys::event::is_error(&self.inner)
     }
 
     /// The read half is closed: the peer shut down writing or the connection is gone.
+    #[inline]
     pub fn is_read_closed(&self) -> bool {
         sys::event::is_read_closed(&self.inner)
     }
 
     /// The write half is closed: the peer is gone, or for a pipe, every reader closed.
+    #[inline]
     pub fn is_write_closed(&self) -> bool {
         sys::event::is_write_closed(&self.inner)
     }
 
     /// Priority data is readable (`EPOLLPRI`). Always `false` where the OS has no such event.
+    #[inline]
     pub fn is_priority(&self) -> bool {
         sys::event::is_priority(&self.inner)
     }
@@ -123,6 +130,7 @@ impl Events {
     }
 
     /// Whether the last poll returned no events.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.inner.is_empty()
     }

@@ -35,6 +35,7 @@ pub(crate) struct Fd {
 
 impl Fd {
     /// `read(2)`.
+    #[inline]
     pub(crate) fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         // SAFETY: `buf` is writable for `rw_len(buf.len()) <= buf.len()` bytes, and the fd is
         // open because `self` owns it.
@@ -64,6 +65,7 @@ impl Fd {
     /// `write(2)`. On a pipe whose readers are all gone this raises `SIGPIPE` (there is no
     /// per-call flag for pipes); Rust programs ignore `SIGPIPE` from startup, so the call
     /// returns `BrokenPipe` instead.
+    #[inline]
     pub(crate) fn write(&self, buf: &[u8]) -> io::Result<usize> {
         // SAFETY: `buf` is readable for `rw_len(buf.len()) <= buf.len()` bytes; the fd is open.
         let n = syscall!(
@@ -228,6 +230,7 @@ pub(crate) use impl_source;
 macro_rules! impl_read {
     ($ty:ty) => {
         impl ::std::io::Read for $ty {
+            #[inline]
             fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
                 ::std::io::Read::read(&mut &*self, buf)
             }
@@ -240,6 +243,7 @@ macro_rules! impl_read {
         }
 
         impl ::std::io::Read for &$ty {
+            #[inline]
             fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {
                 self.inner.read(buf)
             }
@@ -260,6 +264,7 @@ pub(crate) use impl_read;
 macro_rules! impl_write {
     ($ty:ty) => {
         impl ::std::io::Write for $ty {
+            #[inline]
             fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
                 ::std::io::Write::write(&mut &*self, buf)
             }
@@ -275,6 +280,7 @@ macro_rules! impl_write {
         }
 
         impl ::std::io::Write for &$ty {
+            #[inline]
             fn write(&mut self, buf: &[u8]) -> ::std::io::Result<usize> {
                 self.inner.write(buf)
             }

@@ -186,7 +186,26 @@ impl Socket {
     }
 
     /// `recv(2)` with `flags` (0, or `MSG_PEEK` to leave the data queued).
+    #[inline]
     pub(crate) fn recv(&self, buf: &mut [u8], flags: libc::c_int) -> io::Result<usize> {
+        // On Linux, `recvfrom(2)` issued directly: see "Direct system calls" in `sys/mod.rs` for why.
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        // SAFETY: `buf` is writable for `rw_len(buf.len()) <= buf.len()` bytes; the fd is open;
+        // null address pointers ask for no sender address (what `recv` passes).
+        let n = syscall!(
+            syscall(
+                libc::SYS_recvfrom,
+                libc::c_long::from(self.as_raw_fd()),
+                buf.as_mut_ptr(),
+                rw_len(buf.len()),
+                libc::c_long::from(flags),
+                std::ptr::null_mut::<libc::sockaddr>(),
+                std::ptr::null_mut::<libc::socklen_t>(),
+            ) as recv;
+            "Socket::recv", "fd={}, len={}, flags={}",
+                self.as_raw_fd(), rw_len(buf.len()), MsgFlags(flags)
+        )?;
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
         // SAFETY: `buf` is writable for `rw_len(buf.len()) <= buf.len()` bytes; the fd is open.
         let n = syscall!(
             recv(self.as_raw_fd(), buf.as_mut_ptr().cast(), rw_len(buf.len()), flags);
@@ -221,6 +240,7 @@ impl Socket {
     }
 
     /// Stream read: `recv` without flags.
+    #[inline]
     pub(crate) fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv(buf, 0)
     }
@@ -231,7 +251,26 @@ impl Socket {
     }
 
     /// `send(2)` with [`SEND_FLAGS`].
+    #[inline]
     pub(crate) fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        // On Linux, `sendto(2)` issued directly: see "Direct system calls" in `sys/mod.rs` for why.
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        // SAFETY: `buf` is readable for the length given; the fd is open; a null address with
+        // length 0 sends on the connection (what `send` passes).
+        let n = syscall!(
+            syscall(
+                libc::SYS_sendto,
+                libc::c_long::from(self.as_raw_fd()),
+                buf.as_ptr(),
+                rw_len(buf.len()),
+                libc::c_long::from(SEND_FLAGS),
+                std::ptr::null::<libc::sockaddr>(),
+                0 as libc::c_long,
+            ) as send;
+            "Socket::write", "fd={}, len={}, flags={}",
+                self.as_raw_fd(), rw_len(buf.len()), MsgFlags(SEND_FLAGS)
+        )?;
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
         // SAFETY: `buf` is readable for the length given; the fd is open.
         let n = syscall!(
             send(self.as_raw_fd(), buf.as_ptr().cast(), rw_len(buf.len()), SEND_FLAGS);

@@ -90,12 +90,23 @@ impl Selector {
         max: libc::c_int,
         ms: libc::c_int,
     ) -> io::Result<libc::c_int> {
+        // `epoll_pwait(2)` with no signal mask *is* `epoll_wait` (which aarch64 lacks as a
+        // system call), issued directly: see "Direct system calls" in `sys/mod.rs` for why.
         // SAFETY: the buffer has room for `max` events (max <= capacity) and the fd is our
-        // live epoll instance.
+        // live epoll instance; a null sigmask leaves the signal mask alone.
         syscall!(
-            epoll_wait(self.ep.as_raw_fd(), events.as_mut_ptr(), max, ms);
+            syscall(
+                libc::SYS_epoll_pwait,
+                libc::c_long::from(self.ep.as_raw_fd()),
+                events.as_mut_ptr(),
+                libc::c_long::from(max),
+                libc::c_long::from(ms),
+                std::ptr::null::<libc::sigset_t>(),
+                0 as libc::c_long,
+            ) as epoll_wait;
             "Poll::poll", "epfd={}, max={max}, timeout={}", self.ep.as_raw_fd(), WaitMs(ms)
         )
+        .map(|n| n as libc::c_int)
     }
 
     pub(crate) fn register(&self, fd: RawFd, token: Token, interests: Interest) -> io::Result<()> {

@@ -25,6 +25,20 @@
 //! * `Waker` — `new(&Selector, Token)`, `wake(&self)`; see [`Waker`](crate::Waker).
 //!
 //! Which waker a platform uses is chosen here too, not inside the backends.
+//!
+//! # Direct system calls
+//!
+//! On Linux the calls of the data path — `recv`/`send` on a stream socket and `epoll_wait` —
+//! are issued through `syscall(2)` (`SYS_recvfrom`, `SYS_sendto`, `SYS_epoll_pwait` with no
+//! signal mask), still through the one `syscall!` macro and traced under their usual names.
+//! The reason is glibc's wrappers for them are POSIX *cancellation points*: once a process has
+//! a second thread, each call brackets the system call with
+//! `__pthread_enable_asynccancel`/`__pthread_disable_asynccancel`, about 60 user-space
+//! instructions per call, which a multi-thread runtime would pay three times per echo round
+//! trip (callgrind shows it). Rust never cancels a thread with `pthread_cancel`, so that
+//! bookkeeping buys nothing here. The kernel entry is the same either way: `recv` is
+//! `recvfrom` with no address, `send` is `sendto` with none, `epoll_wait` is `epoll_pwait`
+//! with a null mask (and aarch64 has only the latter). Other platforms call libc as usual.
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 mod epoll;
