@@ -48,25 +48,20 @@ use std::task::{Context, Poll};
 /// Units of work one task poll may do before reactor operations make it yield.
 pub const BUDGET: u32 = 128;
 
-#[derive(Copy, Clone, Debug)]
-struct Budget {
-    /// `None`: unconstrained (not inside [`budget`]).
-    remaining: Option<u32>,
-    /// Whether some operation was refused for lack of budget during this [`budget`] call.
-    forced_yield: bool,
-}
-
-const UNCONSTRAINED: Budget = Budget {
-    remaining: None,
-    forced_yield: false,
-};
+/// The thread's budget in one word, so every check is one thread-local load:
+/// the low 31 bits are the units left ([`UNCONSTRAINED`] outside [`budget`]), the top bit
+/// records that some operation was refused for lack of budget during this [`budget`] call.
+const FORCED_YIELD: u32 = 1 << 31;
+const UNITS: u32 = FORCED_YIELD - 1;
+/// "No limit": the value outside [`budget`]. Larger than [`BUDGET`], never decremented.
+const UNCONSTRAINED: u32 = UNITS;
 
 thread_local! {
-    static CURRENT: Cell<Budget> = const { Cell::new(UNCONSTRAINED) };
+    static CURRENT: Cell<u32> = const { Cell::new(UNCONSTRAINED) };
 }
 
 /// Restores the previous budget when a [`budget`] call ends, even by unwinding.
-struct ResetGuard(Budget);
+struct ResetGuard(u32);
 
 impl Drop for ResetGuard {
     fn drop(&mut self) {
@@ -80,66 +75,80 @@ impl Drop for ResetGuard {
 ///
 /// Returns `f`'s result and whether the budget ran out during it, i.e. whether some reactor
 /// operation yielded `Pending` only to let other tasks run (the executor counts these).
+#[inline]
 pub fn budget<R>(f: impl FnOnce() -> R) -> (R, bool) {
-    let fresh = Budget {
-        remaining: Some(BUDGET),
-        forced_yield: false,
-    };
-    let Ok(previous) = CURRENT.try_with(|c| c.replace(fresh)) else {
+    let Ok(previous) = CURRENT.try_with(|c| c.replace(BUDGET)) else {
         // Thread-local storage is being torn down: run unconstrained.
         return (f(), false);
     };
-    let _reset = ResetGuard(previous);
+    let reset = ResetGuard(previous);
     let result = f();
-    let exhausted = CURRENT.try_with(|c| c.get().forced_yield).unwrap_or(false);
-    (result, exhausted)
+    let now = CURRENT.try_with(Cell::get).unwrap_or(0);
+    drop(reset);
+    (result, now & FORCED_YIELD != 0)
+}
+
+/// Takes one unit from the thread's budget: `true` if there was one (or no limit), `false`
+/// after marking the forced yield.
+#[inline]
+fn take_unit() -> bool {
+    CURRENT
+        .try_with(|c| {
+            let word = c.get();
+            match word & UNITS {
+                UNCONSTRAINED => true,
+                0 => {
+                    c.set(word | FORCED_YIELD);
+                    false
+                }
+                _ => {
+                    c.set(word - 1);
+                    true
+                }
+            }
+        })
+        // No thread-local any more (thread exiting): do not limit.
+        .unwrap_or(true)
 }
 
 /// Spends one unit of the current task's budget, or — when it is spent — wakes the task
 /// (`wake_by_ref`) and returns `Pending`, so the task yields and is polled again later.
 ///
 /// Outside [`budget`] it always returns `Ready`. Call it *before* checking readiness; see the
-/// [module docs](self) for the guard.
+/// [module docs](self) for the guard. An operation that checks first and only spends when it
+/// can complete uses [`poll_spend`] instead, which needs no guard.
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
-    let outcome = CURRENT.try_with(|c| {
-        let mut b = c.get();
-        match b.remaining {
-            None => Some(RestoreOnPending {
-                refund: Cell::new(false),
-            }),
-            Some(0) => {
-                b.forced_yield = true;
-                c.set(b);
-                None
-            }
-            Some(n) => {
-                b.remaining = Some(n - 1);
-                c.set(b);
-                Some(RestoreOnPending {
-                    refund: Cell::new(true),
-                })
-            }
-        }
-    });
-    match outcome {
-        Ok(Some(guard)) => Poll::Ready(guard),
-        Ok(None) => {
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-        // No thread-local any more (thread exiting): do not limit.
-        Err(_) => Poll::Ready(RestoreOnPending {
-            refund: Cell::new(false),
-        }),
+    if take_unit() {
+        Poll::Ready(RestoreOnPending {
+            refund: Cell::new(true),
+        })
+    } else {
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// For an operation that already knows it can complete (its resource is ready): spends one
+/// unit and returns `Ready`, or — when the budget is spent — wakes the task and returns
+/// `Pending`, exactly like [`poll_proceed`].
+///
+/// Waiting costs the other tasks nothing, so an operation that finds its resource *not* ready
+/// returns `Pending` without calling this: the same outcome as [`poll_proceed`]'s refund, with
+/// no guard and one thread-local access on the fast path (the reactor's readiness polls use it).
+#[inline]
+pub fn poll_spend(cx: &mut Context<'_>) -> Poll<()> {
+    if take_unit() {
+        Poll::Ready(())
+    } else {
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 }
 
 /// Whether the current task may still do reactor work without being told to yield (always
 /// `true` outside [`budget`]).
 pub fn has_budget_remaining() -> bool {
-    CURRENT
-        .try_with(|c| c.get().remaining != Some(0))
-        .unwrap_or(true)
+    CURRENT.try_with(|c| c.get() & UNITS != 0).unwrap_or(true)
 }
 
 /// One unit of budget spent by [`poll_proceed`]: given back on drop unless
@@ -165,10 +174,10 @@ impl Drop for RestoreOnPending {
             return;
         }
         let _ = CURRENT.try_with(|c| {
-            let mut b = c.get();
-            if let Some(n) = b.remaining {
-                b.remaining = Some(n.saturating_add(1).min(BUDGET));
-                c.set(b);
+            let word = c.get();
+            let units = word & UNITS;
+            if units < BUDGET {
+                c.set(word + 1);
             }
         });
     }
@@ -191,6 +200,37 @@ mod tests {
             }
         });
         assert!(!exhausted);
+    }
+
+    #[test]
+    fn poll_spend_counts_down_then_wakes_and_yields() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        struct Count(AtomicUsize);
+        impl std::task::Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        let (spent, exhausted) = budget(|| {
+            let mut spent = 0;
+            while poll_spend(&mut cx).is_ready() {
+                spent += 1;
+                assert!(spent <= BUDGET, "poll_spend never ran out");
+            }
+            spent
+        });
+        assert_eq!(spent, BUDGET);
+        assert!(exhausted);
+        // The refusal woke the task once, so it is polled again with a fresh budget.
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        // Outside `budget`: unlimited, and the outer state was restored.
+        for _ in 0..BUDGET * 2 {
+            assert!(poll_spend(&mut cx).is_ready());
+        }
     }
 
     #[test]

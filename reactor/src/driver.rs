@@ -13,7 +13,6 @@ use corium_selector_sys::{trace, trace_slice, Events, Poll, Token, Waker};
 use crate::handle::{Handle, Inner};
 use crate::ready::Ready;
 use crate::registration_set::WAKE_TOKEN;
-use crate::scheduled_io::ScheduledIo;
 use crate::time::{self, TimeShared};
 use crate::trace::Wait;
 
@@ -48,8 +47,6 @@ pub struct Driver {
     poll: Poll,
     events: Events,
     handle: Handle,
-    /// Reused each turn: the `ScheduledIo`s named by this turn's events, with their flags.
-    dispatch: Vec<(Arc<ScheduledIo>, Ready)>,
 }
 
 impl Driver {
@@ -77,7 +74,6 @@ impl Driver {
             handle: Handle {
                 inner: Arc::new(inner),
             },
-            dispatch: Vec::new(),
         })
     }
 
@@ -148,19 +144,20 @@ impl Driver {
         Ok(delivered)
     }
 
-    /// Step 3 of [`turn`](Driver::turn): resolve tokens (one slab lock), then set and wake.
+    /// Step 3 of [`turn`](Driver::turn): for each event, find its source (lock-free, stale
+    /// tokens dropped), set its readiness, wake its waiters.
     fn dispatch(&mut self) -> usize {
         let inner = &*self.handle.inner;
-        let events = self
-            .events
-            .iter()
-            .map(|e| (e.token().0, Ready::from_event(e)));
-        inner.registrations.resolve(events, &mut self.dispatch);
-        let delivered = self.dispatch.len();
+        let mut delivered = 0;
         let mut woken = 0;
-        for (io, ready) in self.dispatch.drain(..) {
+        for event in self.events.iter() {
+            let Some(io) = inner.registrations.get(event.token().0) else {
+                continue; // the unpark waker's token, or a released source's
+            };
+            let ready = Ready::from_event(event);
             io.set_readiness(ready);
             woken += io.wake(ready);
+            delivered += 1;
         }
         inner.metrics.add_events(delivered);
         inner.metrics.add_wakes(woken);

@@ -12,7 +12,7 @@ use corium_selector_sys::{trace, Interest, Registry, Token, Waker};
 
 use crate::context::{self, EnterGuard, TryCurrentError};
 use crate::metrics::{MetricsCounters, ReactorMetrics};
-use crate::registration_set::RegistrationSet;
+use crate::registration_set::{RegistrationSet, SlotRef};
 use crate::scheduled_io::ScheduledIo;
 use crate::time::TimeShared;
 
@@ -179,7 +179,7 @@ impl Handle {
         &self,
         source: &mut (impl Source + ?Sized),
         interest: Interest,
-    ) -> io::Result<Arc<ScheduledIo>> {
+    ) -> io::Result<SlotRef> {
         let inner = &*self.inner;
         if !inner.io_enabled {
             return Err(io::Error::other(
@@ -187,13 +187,14 @@ impl Handle {
                  (or enable_all) to use sockets and pipes",
             ));
         }
-        let scheduled_io = inner.registrations.allocate()?;
+        let slot = inner.registrations.allocate()?;
+        let scheduled_io = slot.get();
         if let Err(e) = inner
             .registry
             .register(source, Token(scheduled_io.token()), interest)
         {
             // Never registered, so no event can name this token: free the slot now.
-            inner.registrations.cancel(&scheduled_io);
+            inner.registrations.cancel(scheduled_io);
             return Err(e);
         }
         inner.metrics.inc_fd_count();
@@ -202,7 +203,7 @@ impl Handle {
             "Handle::add_source: token {} assigned, registered for {interest:?}",
             scheduled_io.token()
         );
-        Ok(scheduled_io)
+        Ok(slot)
     }
 
     /// Queues `scheduled_io`'s slot for release; wakes the driver when enough pile up.

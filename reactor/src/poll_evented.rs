@@ -60,11 +60,13 @@ impl<E: Source> PollEvented<E> {
     }
 
     /// The registration, for readiness and the `*_io` helpers.
+    #[inline]
     pub fn registration(&self) -> &Registration {
         &self.registration
     }
 
     /// The source.
+    #[inline]
     pub fn get_ref(&self) -> &E {
         self.io
             .as_ref()
@@ -96,6 +98,7 @@ impl<E: Source> PollEvented<E> {
     ///
     /// # Errors
     /// The shutdown error, or the read's error other than `WouldBlock`.
+    #[inline]
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>
     where
         for<'a> &'a E: Read,
@@ -110,6 +113,7 @@ impl<E: Source> PollEvented<E> {
     ///
     /// # Errors
     /// The shutdown error, or the write's error other than `WouldBlock`.
+    #[inline]
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>
     where
         for<'a> &'a E: Write,
@@ -137,6 +141,7 @@ impl<E: Source> PollEvented<E> {
     }
 
     /// The readiness loop of the byte-stream helpers above: `f` transfers at most `len` bytes.
+    #[inline]
     fn poll_stream_io(
         &self,
         cx: &mut Context<'_>,

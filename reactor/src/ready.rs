@@ -138,20 +138,16 @@ impl Ready {
 
     /// What one selector event reports.
     pub(crate) fn from_event(event: &Event) -> Ready {
-        let mut bits = 0;
-        for (on, bit) in [
-            (event.is_readable(), READABLE),
-            (event.is_writable(), WRITABLE),
-            (event.is_read_closed(), READ_CLOSED),
-            (event.is_write_closed(), WRITE_CLOSED),
-            (event.is_priority(), PRIORITY),
-            (event.is_error(), ERROR),
-        ] {
-            if on {
-                bits |= bit;
-            }
-        }
-        Ready(bits)
+        // Branch-free: each predicate becomes its bit.
+        let bit = |on: bool, bit: u8| u8::from(on) * bit;
+        Ready(
+            bit(event.is_readable(), READABLE)
+                | bit(event.is_writable(), WRITABLE)
+                | bit(event.is_read_closed(), READ_CLOSED)
+                | bit(event.is_write_closed(), WRITE_CLOSED)
+                | bit(event.is_priority(), PRIORITY)
+                | bit(event.is_error(), ERROR),
+        )
     }
 
     pub(crate) const fn as_bits(self) -> u32 {

@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::io;
-use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use corium_selector_sys::event::Source;
@@ -13,6 +12,7 @@ use crate::coop;
 use crate::handle::Handle;
 use crate::readiness::Readiness;
 use crate::ready::{Ready, ReadyEvent};
+use crate::registration_set::SlotRef;
 use crate::scheduled_io::{Direction, ScheduledIo};
 
 /// Ties one registered source to its [`ScheduledIo`] and its reactor.
@@ -38,7 +38,9 @@ use crate::scheduled_io::{Direction, ScheduledIo};
 /// [`PollEvented`]: crate::PollEvented
 pub struct Registration {
     handle: Handle,
-    shared: Arc<ScheduledIo>,
+    /// This source's [`ScheduledIo`] in the handle's slab (which does not reuse the slot
+    /// before this registration is dropped).
+    slot: SlotRef,
 }
 
 impl Registration {
@@ -54,8 +56,14 @@ impl Registration {
         interest: Interest,
         handle: Handle,
     ) -> io::Result<Registration> {
-        let shared = handle.add_source(io, interest)?;
-        Ok(Registration { handle, shared })
+        let slot = handle.add_source(io, interest)?;
+        Ok(Registration { handle, slot })
+    }
+
+    /// This source's readiness state.
+    #[inline(always)]
+    fn shared(&self) -> &ScheduledIo {
+        self.slot.get()
     }
 
     /// The reactor this registration belongs to.
@@ -66,7 +74,7 @@ impl Registration {
     /// The token this source's selector events carry (slot index and generation; see the
     /// [crate docs](crate#tokens-and-the-slab)).
     pub fn token(&self) -> Token {
-        Token(self.shared.token())
+        Token(self.shared().token())
     }
 
     /// Removes `io` from the selector: no event for it is delivered after this returns.
@@ -87,10 +95,11 @@ impl Registration {
     /// what the next read returns).
     ///
     /// `Pending` stores `cx`'s waker in the read slot (one task per direction; the last poll
-    /// wins). Spends one unit of the [`coop`] budget first.
+    /// wins). Spends one unit of the [`coop`] budget when ready (see [`coop::poll_spend`]).
     ///
     /// # Errors
     /// The shutdown error once the reactor has shut down.
+    #[inline]
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<ReadyEvent>> {
         self.poll_ready(cx, Direction::Read)
     }
@@ -100,18 +109,20 @@ impl Registration {
     ///
     /// # Errors
     /// The shutdown error once the reactor has shut down.
+    #[inline]
     pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<ReadyEvent>> {
         self.poll_ready(cx, Direction::Write)
     }
 
+    #[inline(always)]
     fn poll_ready(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
     ) -> Poll<io::Result<ReadyEvent>> {
-        let budget = ready!(coop::poll_proceed(cx));
-        let event = ready!(self.shared.poll_readiness(cx, direction));
-        budget.made_progress();
+        let event = ready!(self.shared().poll_readiness(cx, direction));
+        // Only a poll that can proceed spends budget (waiting is free: see `coop`).
+        ready!(coop::poll_spend(cx));
         Poll::Ready(event)
     }
 
@@ -121,14 +132,15 @@ impl Registration {
     /// Its output is an `io::Result<ReadyEvent>`: the shutdown error once the reactor has shut
     /// down.
     pub fn readiness(&self, interest: Interest) -> Readiness<'_> {
-        self.shared.readiness(interest)
+        self.shared().readiness(interest)
     }
 
     /// Forgets the readiness `event` reported, because the I/O call it allowed returned
     /// `WouldBlock`. Closed flags stay (they are sticky); a direction whose tick moved since
     /// `event` was observed is left alone, so an event that arrived in between is not lost.
+    #[inline]
     pub fn clear_readiness(&self, event: ReadyEvent) {
-        self.shared.clear_readiness(event);
+        self.shared().clear_readiness(event);
     }
 
     /// Runs `f` if the source is ready for `interest`, clearing that readiness if `f` returns
@@ -141,7 +153,7 @@ impl Registration {
         interest: Interest,
         f: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        let Some(event) = self.shared.ready_event(Ready::from_interest(interest))? else {
+        let Some(event) = self.shared().ready_event(Ready::from_interest(interest))? else {
             return Err(io::ErrorKind::WouldBlock.into());
         };
         match f() {
@@ -216,15 +228,15 @@ impl Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        self.shared.clear_wakers();
-        self.handle.release(&self.shared);
+        self.shared().clear_wakers();
+        self.handle.release(self.shared());
     }
 }
 
 impl fmt::Debug for Registration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Registration")
-            .field("token", &self.shared.token())
+            .field("token", &self.shared().token())
             .finish_non_exhaustive()
     }
 }

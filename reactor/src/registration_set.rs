@@ -21,29 +21,44 @@
 //! The index `2^INDEX_BITS - 1` is never allocated, so no registration's token equals
 //! [`WAKE_TOKEN`] (`usize::MAX`), the selector waker's.
 //!
-//! # Address stability and who dereferences
+//! # Pages: slots that never move
 //!
-//! Each slot owns an `Arc<ScheduledIo>`: the `ScheduledIo` is its own heap allocation and never
-//! moves, even when the slot vector grows (only the `Arc` pointers move). The
-//! [`Registration`](crate::Registration) holds a second `Arc`, so it reads the `ScheduledIo`
-//! without the slab. Only the driver turns tokens into `ScheduledIo`s ([`resolve`]), under the
-//! slab lock, by cloning the slot's `Arc` — no raw pointer ever leaves the slab.
+//! The slots are the [`ScheduledIo`]s themselves, stored in *pages* that are allocated once
+//! and never moved, shrunk or freed while the set lives: page `p` holds `32 << p` slots, so
+//! 20 pages cover every 24-bit index, and a set with `n` sources has allocated fewer than `2n`
+//! slots (plus the first page). Each page is an `Arc<[ScheduledIo]>` published through a
+//! `OnceLock`, so finding a slot is safe code: one atomic load and two index computations, no
+//! lock.
+//!
+//! That is what makes the driver's hot path lock-free ([`get`]): for each event it finds the
+//! slot from the token's index and compares the slot's current token with the event's — equal
+//! means the event is for the source that lives there now. A [`Registration`] holds a
+//! [`SlotRef`]: a clone of its page's `Arc` and the offset, so reaching its `ScheduledIo` is
+//! one bounds check, and the page outlives it whatever happens to the reactor.
 //!
 //! # Release
 //!
 //! Dropping a `Registration` only queues its token ([`deregister`]); the driver frees queued
 //! slots between turns ([`release`]), waking itself once [`NOTIFY_AFTER`] pile up. That keeps
-//! the drop cheap, puts every slab mutation but allocation on the driver's thread, and keeps a
-//! slot out of reuse while events naming it may still sit in the buffer of the current turn.
-//! After shutdown there are no more turns, so slots are freed at once.
+//! the drop cheap and keeps a slot out of reuse while events naming it may still sit in the
+//! buffer of the current turn. Freeing bumps the slot's generation (its token changes), so
+//! from then on no old event matches it.
 //!
-//! [`resolve`]: RegistrationSet::resolve
+//! Slots are freed in only three places, and none can race with the driver's [`get`] into
+//! acting on the wrong source: [`release`] runs on the driver's own thread between turns;
+//! [`cancel`] frees a slot whose token the kernel never saw (its registration failed); and
+//! after shutdown freed slots are never handed out again. A driver that matched a token just
+//! before such a free touches a slot no source owns, which is harmless: its memory lives on.
+//!
+//! [`get`]: RegistrationSet::get
 //! [`deregister`]: RegistrationSet::deregister
 //! [`release`]: RegistrationSet::release
+//! [`cancel`]: RegistrationSet::cancel
+//! [`Registration`]: crate::Registration
 
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use corium_selector_sys::trace;
 use corium_selector_sys::trace::Layer;
@@ -57,6 +72,11 @@ const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
 const MAX_SLOTS: usize = INDEX_MASK;
 const GENERATION_MASK: usize = usize::MAX >> INDEX_BITS;
 
+/// Page `p` holds `1 << (FIRST_PAGE_BITS + p)` slots.
+const FIRST_PAGE_BITS: u32 = 5;
+/// Enough pages for every index below `2^INDEX_BITS`.
+const PAGES: usize = (INDEX_BITS - FIRST_PAGE_BITS + 1) as usize;
+
 /// The token of the selector waker that [`Handle::unpark`](crate::Handle::unpark) uses.
 pub(crate) const WAKE_TOKEN: usize = usize::MAX;
 
@@ -69,6 +89,7 @@ pub(crate) fn token(index: usize, generation: usize) -> usize {
     ((generation & GENERATION_MASK) << INDEX_BITS) | index
 }
 
+#[inline]
 fn index_of(token: usize) -> usize {
     token & INDEX_MASK
 }
@@ -77,40 +98,62 @@ fn generation_of(token: usize) -> usize {
     token >> INDEX_BITS
 }
 
-#[derive(Debug, Default)]
-struct Slot {
-    generation: usize,
-    io: Option<Arc<ScheduledIo>>,
+/// Where slot `index` lives: its page and its offset in that page.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+struct SlotIndex {
+    page: usize,
+    offset: usize,
+}
+
+impl SlotIndex {
+    /// Shifting the index by one first page makes page boundaries powers of two: the page is
+    /// the position of the top bit.
+    #[inline(always)]
+    fn of(index: usize) -> SlotIndex {
+        let shifted = index + (1 << FIRST_PAGE_BITS);
+        let top = usize::BITS - 1 - shifted.leading_zeros();
+        let page = (top - FIRST_PAGE_BITS) as usize;
+        SlotIndex {
+            page,
+            offset: shifted - (1 << top),
+        }
+    }
+}
+
+/// A registration's hold on its slot: the slot's page (kept alive by this `Arc`) and offset.
+#[derive(Debug)]
+pub(crate) struct SlotRef {
+    page: Arc<[ScheduledIo]>,
+    offset: usize,
+}
+
+impl SlotRef {
+    /// The slot's `ScheduledIo`.
+    #[inline(always)]
+    pub(crate) fn get(&self) -> &ScheduledIo {
+        &self.page[self.offset]
+    }
+}
+
+fn page_len(page: usize) -> usize {
+    1 << (FIRST_PAGE_BITS as usize + page)
 }
 
 #[derive(Debug, Default)]
 struct Synced {
     is_shutdown: bool,
-    slots: Vec<Slot>,
+    /// Slots ever handed out: indices `0..len` exist (their pages are allocated).
+    len: usize,
     /// Indices of empty slots; a stack, so the most recently freed slot is reused first.
     free: Vec<usize>,
     /// Tokens of dropped registrations, freed by the next [`RegistrationSet::release`].
     pending_release: Vec<usize>,
 }
 
-impl Synced {
-    /// Empties the slot `token` names, if it still holds that generation.
-    fn free_slot(&mut self, token: usize) -> Option<Arc<ScheduledIo>> {
-        let index = index_of(token);
-        let slot = self.slots.get_mut(index)?;
-        if slot.generation != generation_of(token) {
-            return None;
-        }
-        let io = slot.io.take()?;
-        slot.generation = (slot.generation + 1) & GENERATION_MASK;
-        self.free.push(index);
-        Some(io)
-    }
-}
-
 /// The slab of registered sources (see the [module docs](self)).
 #[derive(Debug, Default)]
 pub(crate) struct RegistrationSet {
+    pages: [OnceLock<Arc<[ScheduledIo]>>; PAGES],
     /// Length of `pending_release`, readable without the lock so a turn with nothing to
     /// release does not lock.
     num_pending_release: AtomicUsize,
@@ -124,20 +167,51 @@ impl RegistrationSet {
         self.synced.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Takes a free slot and creates its `ScheduledIo`.
+    /// The slot with index `index`, if its page exists.
+    #[inline]
+    fn try_slot(&self, index: usize) -> Option<&ScheduledIo> {
+        let at = SlotIndex::of(index);
+        self.pages.get(at.page)?.get()?.get(at.offset)
+    }
+
+    /// Frees the slot `token` names, if it still holds that generation; the caller holds
+    /// the lock (`synced`).
+    fn free_slot(&self, synced: &mut Synced, token: usize) -> bool {
+        let index = index_of(token);
+        let Some(io) = self.try_slot(index) else {
+            return false;
+        };
+        if io.token() != token {
+            return false;
+        }
+        io.set_token(self::token(index, generation_of(token).wrapping_add(1)));
+        synced.free.push(index);
+        true
+    }
+
+    /// Takes a free slot, resets it and returns a hold on it (its token is in the slot).
     ///
     /// # Errors
     /// After shutdown, the "shutting down" error; with every slot in use, `OutOfMemory`.
-    pub(crate) fn allocate(&self) -> io::Result<Arc<ScheduledIo>> {
+    pub(crate) fn allocate(&self) -> io::Result<SlotRef> {
         let mut synced = self.lock();
         if synced.is_shutdown {
             return Err(io::Error::other(crate::REGISTER_AFTER_SHUTDOWN_MESSAGE));
         }
         let index = match synced.free.pop() {
             Some(index) => index,
-            None if synced.slots.len() < MAX_SLOTS => {
-                synced.slots.push(Slot::default());
-                synced.slots.len() - 1
+            None if synced.len < MAX_SLOTS => {
+                let index = synced.len;
+                let at = SlotIndex::of(index);
+                // The first slot of a page creates it, under the lock, so one thread does.
+                self.pages[at.page].get_or_init(|| {
+                    let first = index;
+                    (0..page_len(at.page))
+                        .map(|i| ScheduledIo::new(token(first + i, 0)))
+                        .collect()
+                });
+                synced.len += 1;
+                index
             }
             None => {
                 return Err(io::Error::new(
@@ -149,26 +223,28 @@ impl RegistrationSet {
                 ))
             }
         };
-        let slot = &mut synced.slots[index];
-        let io = Arc::new(ScheduledIo::new(token(index, slot.generation)));
-        slot.io = Some(io.clone());
-        Ok(io)
+        let at = SlotIndex::of(index);
+        let Some(page) = self.pages[at.page].get() else {
+            unreachable!("slot {index} was handed out before, or its page was just created");
+        };
+        let slot = SlotRef {
+            page: page.clone(),
+            offset: at.offset,
+        };
+        slot.get().reset();
+        Ok(slot)
     }
 
     /// Queues `io`'s slot for release (its registration is being dropped).
     ///
     /// Returns `(should_unpark, freed_now)`: `should_unpark` when this release made the queue
     /// reach [`NOTIFY_AFTER`], so the driver should turn and free them; `freed_now` is 1 if the
-    /// slot was freed at once (after shutdown). The freed `Arc` is dropped by the caller's
-    /// scope after the lock is released.
+    /// slot was freed at once (after shutdown).
     pub(crate) fn deregister(&self, io: &ScheduledIo) -> (bool, usize) {
         let mut synced = self.lock();
         if synced.is_shutdown {
-            let freed = synced.free_slot(io.token());
-            drop(synced);
-            let n = usize::from(freed.is_some());
-            drop(freed);
-            return (false, n);
+            let freed = self.free_slot(&mut synced, io.token());
+            return (false, usize::from(freed));
         }
         synced.pending_release.push(io.token());
         let pending = synced.pending_release.len();
@@ -179,12 +255,12 @@ impl RegistrationSet {
     /// Frees `io`'s slot at once, for a source whose selector registration failed: no event
     /// can name a token the kernel never saw, so there is nothing to wait for.
     pub(crate) fn cancel(&self, io: &ScheduledIo) {
-        let freed = self.lock().free_slot(io.token());
-        // The guard is gone (end of the statement above); the caller holds another `Arc`.
-        drop(freed);
+        let mut synced = self.lock();
+        self.free_slot(&mut synced, io.token());
     }
 
     /// Whether any release is queued (one atomic load, no lock).
+    #[inline]
     pub(crate) fn needs_release(&self) -> bool {
         self.num_pending_release.load(Ordering::Acquire) != 0
     }
@@ -195,59 +271,42 @@ impl RegistrationSet {
     /// "registration release").
     pub(crate) fn release(&self) -> usize {
         let mut synced = self.lock();
-        let pending = std::mem::take(&mut synced.pending_release);
+        let mut pending = std::mem::take(&mut synced.pending_release);
         self.num_pending_release.store(0, Ordering::Release);
-        let freed: Vec<Arc<ScheduledIo>> = pending
+        let freed = pending
             .iter()
-            .filter_map(|&token| synced.free_slot(token))
-            .collect();
+            .filter(|&&token| self.free_slot(&mut synced, token))
+            .count();
         trace!(
             Layer::Reactor,
-            "RegistrationSet::release: freed {} of {} queued slots, tokens {:?}",
-            freed.len(),
+            "RegistrationSet::release: freed {freed} of {} queued slots, tokens {:?}",
             pending.len(),
             pending
         );
         // Give the (now empty) buffer back so steady-state releases do not allocate.
-        let mut pending = pending;
         pending.clear();
         synced.pending_release = pending;
-        drop(synced);
-        // Outside the lock: the last `Arc` may go here, and dropping a `ScheduledIo` drops any
-        // wakers left in it, which may run arbitrary code.
-        freed.len()
+        freed
     }
 
-    /// For each event token, the live `ScheduledIo` it names, cloned under one lock.
-    ///
-    /// Tokens whose generation no longer matches their slot (the source was released) and
-    /// [`WAKE_TOKEN`] are skipped.
-    pub(crate) fn resolve<T: Copy>(
-        &self,
-        tokens: impl Iterator<Item = (usize, T)>,
-        out: &mut Vec<(Arc<ScheduledIo>, T)>,
-    ) {
-        let synced = self.lock();
-        for (token, extra) in tokens {
-            if token == WAKE_TOKEN {
-                continue;
-            }
-            let Some(slot) = synced.slots.get(index_of(token)) else {
-                continue;
-            };
-            if slot.generation != generation_of(token) {
-                continue; // stale: released, maybe reused
-            }
-            if let Some(io) = &slot.io {
-                out.push((io.clone(), extra));
-            }
+    /// The live source an event's token names: `None` for [`WAKE_TOKEN`], for a token whose
+    /// generation no longer matches its slot (the source was released), or for an index never
+    /// handed out. Lock-free (see the module docs for why no free can race with its caller).
+    #[inline]
+    pub(crate) fn get(&self, token: usize) -> Option<&ScheduledIo> {
+        // `WAKE_TOKEN`'s index is the one index never allocated, so `try_slot` already finds
+        // nothing there unless the last page exists; compare the token first anyway: cheaper.
+        if token == WAKE_TOKEN {
+            return None;
         }
+        let io = self.try_slot(index_of(token))?;
+        (io.token() == token).then_some(io)
     }
 
     /// Refuses further allocations, frees the slots still queued for release (no turn may come
     /// to do it), and returns every live `ScheduledIo` (for the caller to shut down outside the
     /// lock) with the number of slots freed; `None` if this was already done.
-    pub(crate) fn shutdown(&self) -> Option<(Vec<Arc<ScheduledIo>>, usize)> {
+    pub(crate) fn shutdown(&self) -> Option<(Vec<&ScheduledIo>, usize)> {
         let mut synced = self.lock();
         if synced.is_shutdown {
             return None;
@@ -255,14 +314,18 @@ impl RegistrationSet {
         synced.is_shutdown = true;
         let pending = std::mem::take(&mut synced.pending_release);
         self.num_pending_release.store(0, Ordering::Release);
-        let freed: Vec<Arc<ScheduledIo>> = pending
+        let freed = pending
             .iter()
-            .filter_map(|&token| synced.free_slot(token))
+            .filter(|&&token| self.free_slot(&mut synced, token))
+            .count();
+        let mut free = std::mem::take(&mut synced.free);
+        free.sort_unstable();
+        let live = (0..synced.len)
+            .filter(|index| free.binary_search(index).is_err())
+            .filter_map(|index| self.try_slot(index))
             .collect();
-        let live = synced.slots.iter().filter_map(|s| s.io.clone()).collect();
-        drop(synced);
-        // As in `release`: the last `Arc`s may go here, outside the lock.
-        Some((live, freed.len()))
+        synced.free = free;
+        Some((live, freed))
     }
 }
 
@@ -270,39 +333,37 @@ impl RegistrationSet {
 mod tests {
     use super::*;
 
-    fn resolve_one(set: &RegistrationSet, token: usize) -> Option<Arc<ScheduledIo>> {
-        let mut out = Vec::new();
-        set.resolve([(token, ())].into_iter(), &mut out);
-        out.pop().map(|(io, ())| io)
+    fn allocate(set: &RegistrationSet) -> &ScheduledIo {
+        let slot = set.allocate().unwrap();
+        // The set keeps the page alive too: borrow it from the set, not from `slot`.
+        set.get(slot.get().token()).unwrap()
     }
 
     #[test]
     fn released_slot_is_reused_with_a_new_generation() {
         let set = RegistrationSet::default();
-        let a = set.allocate().unwrap();
+        let a = allocate(&set);
         let old = a.token();
-        assert!(resolve_one(&set, old).is_some());
-        assert_eq!(set.deregister(&a), (false, 0));
+        assert!(set.get(old).is_some());
+        assert_eq!(set.deregister(a), (false, 0));
         // Queued, not yet freed: events still resolve.
-        assert!(resolve_one(&set, old).is_some());
+        assert!(set.get(old).is_some());
         assert_eq!(set.release(), 1);
-        assert!(resolve_one(&set, old).is_none());
+        assert!(set.get(old).is_none());
 
-        let b = set.allocate().unwrap();
+        let b = allocate(&set);
         assert_eq!(index_of(b.token()), index_of(old), "LIFO reuse of the slot");
         assert_ne!(b.token(), old);
-        assert!(
-            resolve_one(&set, old).is_none(),
-            "stale token must not resolve"
-        );
-        assert!(Arc::ptr_eq(&resolve_one(&set, b.token()).unwrap(), &b));
+        assert!(set.get(old).is_none(), "stale token must not resolve");
+        assert!(std::ptr::eq(set.get(b.token()).unwrap(), b));
         assert_ne!(b.token(), WAKE_TOKEN);
+        assert!(set.get(WAKE_TOKEN).is_none());
     }
 
     #[test]
     fn unpark_is_requested_once_per_batch_and_shutdown_refuses() {
         let set = RegistrationSet::default();
-        let ios: Vec<_> = (0..NOTIFY_AFTER).map(|_| set.allocate().unwrap()).collect();
+        let ios: Vec<_> = (0..NOTIFY_AFTER).map(|_| allocate(&set)).collect();
         let asks: Vec<bool> = ios.iter().map(|io| set.deregister(io).0).collect();
         assert_eq!(asks.iter().filter(|&&a| a).count(), 1);
         assert!(asks[NOTIFY_AFTER - 1]);
@@ -310,19 +371,60 @@ mod tests {
         assert_eq!(set.release(), NOTIFY_AFTER);
         assert!(!set.needs_release());
 
-        let live = set.allocate().unwrap();
-        let queued = set.allocate().unwrap();
-        set.deregister(&queued);
+        let live = allocate(&set);
+        let queued = allocate(&set);
+        set.deregister(queued);
         // The queued slot is freed by shutdown itself; only `live` is returned.
-        assert_eq!(
-            set.shutdown().map(|(v, freed)| (v.len(), freed)),
-            Some((1, 1))
-        );
+        let (returned, freed) = set.shutdown().unwrap();
+        assert_eq!((returned.len(), freed), (1, 1));
+        assert!(std::ptr::eq(returned[0], live));
         assert!(set.shutdown().is_none());
         let err = set.allocate().unwrap_err();
         assert_eq!(err.to_string(), crate::REGISTER_AFTER_SHUTDOWN_MESSAGE);
         // After shutdown a release is immediate.
-        assert_eq!(set.deregister(&live), (false, 1));
+        assert_eq!(set.deregister(live), (false, 1));
+    }
+
+    #[test]
+    fn pages_hold_every_index_once() {
+        // Indices map onto pages without gaps or overlaps, up to the last index.
+        let mut expected = SlotIndex { page: 0, offset: 0 };
+        for index in 0..(page_len(0) + page_len(1) + page_len(2) + 1) {
+            assert_eq!(SlotIndex::of(index), expected, "index {index}");
+            expected.offset += 1;
+            if expected.offset == page_len(expected.page) {
+                expected = SlotIndex {
+                    page: expected.page + 1,
+                    offset: 0,
+                };
+            }
+        }
+        let last = SlotIndex::of(MAX_SLOTS - 1);
+        assert_eq!(last.page, PAGES - 1);
+        assert!(last.offset < page_len(last.page));
+        // Growing past the first page keeps earlier slots where they were.
+        let set = RegistrationSet::default();
+        let first: *const ScheduledIo = allocate(&set);
+        for _ in 0..page_len(0) + 1 {
+            allocate(&set);
+        }
+        assert!(std::ptr::eq(set.get(token(0, 0)).unwrap(), first));
+        assert!(set.get(token(page_len(0), 0)).is_some());
+        // Slots past the last handed out exist once their page does, but hold no token an
+        // event could carry until allocated.
+        assert_eq!(set.lock().len, page_len(0) + 2);
+    }
+
+    #[test]
+    fn a_cancelled_slot_is_reused_and_its_token_is_stale() {
+        let set = RegistrationSet::default();
+        let a = allocate(&set);
+        let old = a.token();
+        set.cancel(a);
+        assert!(set.get(old).is_none());
+        let b = allocate(&set);
+        assert!(std::ptr::eq(a, b));
+        assert_ne!(b.token(), old);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::io;
+use std::sync::atomic::AtomicUsize;
 use std::task::{Context, Poll, Waker};
 
 use corium_selector_sys::trace::Layer;
@@ -12,7 +13,7 @@ use crate::loom::{AtomicU32, Mutex, Ordering};
 use crate::readiness::Readiness;
 use crate::ready::{Ready, ReadyEvent, Ticks};
 use crate::waiter_list::WaiterList;
-use crate::wake_list::WakeList;
+use crate::wake_list::{self, WakeList};
 
 const SHUTDOWN: u32 = 1 << 6;
 const TICK_BITS: u32 = 12;
@@ -52,6 +53,7 @@ impl Direction {
     }
 }
 
+#[inline]
 fn tick(word: u32, direction: Direction) -> u16 {
     ((word >> direction.tick_shift()) & TICK_MASK) as u16
 }
@@ -66,6 +68,17 @@ fn ticks(word: u32) -> Ticks {
         read: tick(word, Direction::Read),
         write: tick(word, Direction::Write),
     }
+}
+
+/// The readiness `word` holds within `mask`, as an event stamped with both ticks; `None` if
+/// none. (The caller checks `SHUTDOWN`.)
+#[inline]
+fn event_in(word: u32, mask: Ready) -> Option<ReadyEvent> {
+    let ready = Ready::from_bits(word).intersection(mask);
+    (!ready.is_empty()).then_some(ReadyEvent {
+        ticks: ticks(word),
+        ready,
+    })
 }
 
 /// The error every readiness operation returns once the reactor has shut down.
@@ -175,8 +188,10 @@ pub struct ScheduledIo {
     readiness: AtomicU32,
     /// Waker slots and the waiter list.
     pub(crate) waiters: Mutex<Waiters>,
-    /// The token this source's events carry (slot index + generation), for traces and tests.
-    token: usize,
+    /// The token the current occupant's events carry (slot index + generation). Changes only
+    /// when the slab frees the slot (see `registration_set.rs`); the driver compares it with
+    /// each event's token to drop stale events.
+    token: AtomicUsize,
 }
 
 impl ScheduledIo {
@@ -184,17 +199,42 @@ impl ScheduledIo {
         ScheduledIo {
             readiness: AtomicU32::new(0),
             waiters: Mutex::new(Waiters::default()),
-            token,
+            token: AtomicUsize::new(token),
         }
     }
 
-    /// The token this source was registered with.
+    /// The token of the source in this slot.
+    #[inline]
     pub(crate) fn token(&self) -> usize {
+        // Acquire pairs with `set_token`: whoever sees a token also sees the slot reset that
+        // preceded it.
+        self.token.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// The slab gives the slot a new token (freed: the generation moved on).
+    pub(crate) fn set_token(&self, token: usize) {
         self.token
+            .store(token, std::sync::atomic::Ordering::Release);
+    }
+
+    /// The slab hands this slot to a new source: no readiness, no waiters.
+    pub(crate) fn reset(&self) {
+        self.readiness.store(0, Ordering::Release);
+        let (reader, writer) = {
+            let mut waiters = self.waiters.lock();
+            debug_assert!(
+                waiters.list.is_empty(),
+                "a Readiness future outlived its source"
+            );
+            (waiters.reader.take(), waiters.writer.take())
+        };
+        // Normally none (the old registration dropped them); dropped outside the lock anyway.
+        drop((reader, writer));
     }
 
     /// The single place the readiness word changes (the trace point for "readiness change":
     /// the returned [`Transition`] holds the ticks before and after).
+    #[inline]
     fn update(&self, update: Update) -> Transition {
         let mut before = self.readiness.load(Ordering::Acquire);
         let transition = loop {
@@ -218,7 +258,7 @@ impl ScheduledIo {
             Layer::Reactor,
             "{}",
             Change {
-                token: self.token,
+                token: self.token(),
                 update,
                 transition
             }
@@ -239,6 +279,7 @@ impl ScheduledIo {
     /// A changed tick means the driver delivered a newer event of that direction after `event`
     /// was observed — possibly *between* the task's `WouldBlock` and this call — and clearing
     /// would lose it. Keeping the flag costs at most one spurious retry.
+    #[inline]
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) -> Transition {
         self.update(Update::Clear(event))
     }
@@ -251,30 +292,43 @@ impl ScheduledIo {
     }
 
     /// The current readiness within `mask`: `Ok(None)` if none, `Err` after shutdown.
+    #[inline]
     pub(crate) fn ready_event(&self, mask: Ready) -> io::Result<Option<ReadyEvent>> {
         let word = self.readiness.load(Ordering::Acquire);
         if word & SHUTDOWN != 0 {
             return Err(shutdown_error());
         }
-        let ready = Ready::from_bits(word).intersection(mask);
-        Ok((!ready.is_empty()).then_some(ReadyEvent {
-            ticks: ticks(word),
-            ready,
-        }))
+        Ok(event_in(word, mask))
     }
 
     /// The poll path: ready now, or store `cx`'s waker in `direction`'s slot and re-check.
     ///
     /// Only the most recent task to poll a direction is woken (one slot per direction).
+    ///
+    /// The ready case is one atomic load and is inlined into every I/O call; waiting is the
+    /// out-of-line [`poll_readiness_slow`](ScheduledIo::poll_readiness_slow).
+    #[inline(always)]
     pub(crate) fn poll_readiness(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
     ) -> Poll<io::Result<ReadyEvent>> {
-        let mask = direction.wait_mask();
-        if let Some(event) = self.ready_event(mask).transpose() {
-            return Poll::Ready(event);
+        let word = self.readiness.load(Ordering::Acquire);
+        if word & SHUTDOWN == 0 {
+            if let Some(event) = event_in(word, direction.wait_mask()) {
+                return Poll::Ready(Ok(event));
+            }
         }
+        self.poll_readiness_slow(cx, direction)
+    }
+
+    #[inline(never)]
+    fn poll_readiness_slow(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        let mask = direction.wait_mask();
         let mut waiters = self.waiters.lock();
         let slot = match direction {
             Direction::Read => &mut waiters.reader,
@@ -284,8 +338,9 @@ impl ScheduledIo {
             Some(old) if old.will_wake(cx.waker()) => {}
             _ => *slot = Some(cx.waker().clone()),
         }
-        // Re-check under the lock: an event set between the first check and storing the waker
-        // found no waker to wake, so it must be seen here (the no-lost-wake-up rule).
+        // Check (again, for the caller that came from the fast path) under the lock: an event
+        // set between the caller's check and storing the waker found no waker to wake, so it
+        // must be seen here (the no-lost-wake-up rule).
         match self.ready_event(mask).transpose() {
             Some(event) => Poll::Ready(event),
             None => Poll::Pending,
@@ -301,27 +356,35 @@ impl ScheduledIo {
     /// [`Readiness`] future (which is unlinked and marked ready). Wakers run outside the lock, in
     /// batches of [`BATCH`](crate::wake_list::BATCH). Returns how many were woken.
     pub(crate) fn wake(&self, ready: Ready) -> usize {
-        let mut wakers = WakeList::new();
-        let mut woken = 0;
+        let token = self.token();
         let mut waiters = self.waiters.lock();
-        if !ready.intersection(Direction::Read.ready_bits()).is_empty() {
-            if let Some(waker) = waiters.reader.take() {
-                wakers.push(waker);
-            }
+        let reader = if ready.intersection(Direction::Read.ready_bits()).is_empty() {
+            None
+        } else {
+            waiters.reader.take()
+        };
+        let writer = if ready.intersection(Direction::Write.ready_bits()).is_empty() {
+            None
+        } else {
+            waiters.writer.take()
+        };
+        if waiters.list.is_empty() {
+            // The common case, a task per direction at most: no batch to build.
+            drop(waiters);
+            return wake_list::wake_slots(token, reader, writer);
         }
-        if !ready.intersection(Direction::Write.ready_bits()).is_empty() {
-            if let Some(waker) = waiters.writer.take() {
-                wakers.push(waker);
-            }
-        }
+        let mut wakers = WakeList::new();
+        wakers.push_some(reader);
+        wakers.push_some(writer);
+        let mut woken = 0;
         while waiters.list.drain_matching(ready, &mut wakers) {
             // The batch is full: never run foreign code under the lock.
             drop(waiters);
-            woken += wakers.wake_all(self.token);
+            woken += wakers.wake_all(token);
             waiters = self.waiters.lock();
         }
         drop(waiters);
-        woken + wakers.wake_all(self.token)
+        woken + wakers.wake_all(token)
     }
 
     /// Drops the stored poll-path wakers (the registration is going away).
@@ -342,6 +405,7 @@ impl ScheduledIo {
 }
 
 /// The pure state-transition function behind [`ScheduledIo::update`].
+#[inline]
 fn next_word(word: u32, update: Update) -> u32 {
     match update {
         Update::Set(ready) => {

@@ -71,6 +71,12 @@ impl WaiterList {
         self.len
     }
 
+    /// Whether no waiter is linked (the wake path skips its batch then).
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head.is_none()
+    }
+
     /// Links `node` at the tail.
     ///
     /// # Safety

@@ -52,25 +52,25 @@ impl WakeList {
         self.len += 1;
     }
 
+    /// Adds `waker` if there is one; the caller checked [`can_push`](WakeList::can_push).
+    #[inline]
+    pub(crate) fn push_some(&mut self, waker: Option<Waker>) {
+        if let Some(waker) = waker {
+            self.push(waker);
+        }
+    }
+
     /// Wakes (and empties) the batch, returning how many were woken. Call with no lock held.
     ///
-    /// This is the single place the reactor wakes an I/O waiter (the trace point for "wake").
+    /// With [`wake_slots`], the only places the reactor wakes an I/O waiter (both announce
+    /// the wake through `announce`, the trace point for "wake").
     /// `token` names the source whose readiness these wakers waited for.
     pub(crate) fn wake_all(&mut self, token: usize) -> usize {
         let n = self.len;
         // Reset first: the slots' ownership moves to `rest` below, which drops (without
         // waking) whatever a panicking waker leaves behind; nothing is woken or dropped twice.
         self.len = 0;
-        // Traced just before the wakes, which the executor's `task N woken by token T` lines
-        // then follow on this thread.
-        if n != 0 {
-            trace!(
-                Layer::Reactor,
-                "WakeList::wake_all: token {token} wakes {n} waker{}",
-                if n == 1 { "" } else { "s" }
-            );
-        }
-        let _cause = cause::set_cause(WakeCause::Io(token));
+        let _cause = announce(token, n);
         let mut rest = Remaining {
             slots: &mut self.wakers[..n],
             next: 0,
@@ -86,6 +86,39 @@ impl WakeList {
         }
         n
     }
+}
+
+/// Wakes the poll-path slots' wakers taken under the lock (no batch needed for two); returns
+/// how many were woken. Call with no lock held. If the first waker panics, the second is
+/// dropped unwoken by the unwinding, like the rest of a batch.
+#[inline]
+pub(crate) fn wake_slots(token: usize, reader: Option<Waker>, writer: Option<Waker>) -> usize {
+    let n = usize::from(reader.is_some()) + usize::from(writer.is_some());
+    if n == 0 {
+        return 0;
+    }
+    let _cause = announce(token, n);
+    if let Some(waker) = reader {
+        waker.wake();
+    }
+    if let Some(waker) = writer {
+        waker.wake();
+    }
+    n
+}
+
+/// Traces `n` wakes for `token` (just before them, so the executor's `task N woken by token T`
+/// lines follow on this thread) and records the cause for the tasks they schedule.
+#[inline]
+fn announce(token: usize, n: usize) -> cause::CauseGuard {
+    if n != 0 {
+        trace!(
+            Layer::Reactor,
+            "WakeList::wake_all: token {token} wakes {n} waker{}",
+            if n == 1 { "" } else { "s" }
+        );
+    }
+    cause::set_cause(WakeCause::Io(token))
 }
 
 impl Drop for WakeList {

@@ -542,6 +542,7 @@ impl TcpStream {
     }
 
     /// The read of `AsyncRead`, by shared reference (the halves read through it).
+    #[inline]
     pub(crate) fn poll_read_priv(
         &self,
         cx: &mut Context<'_>,
@@ -558,6 +559,7 @@ impl TcpStream {
     }
 
     /// The write of `AsyncWrite`, by shared reference.
+    #[inline]
     pub(crate) fn poll_write_priv(
         &self,
         cx: &mut Context<'_>,
@@ -577,6 +579,7 @@ impl TcpStream {
 }
 
 impl AsyncRead for TcpStream {
+    #[inline]
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -587,6 +590,7 @@ impl AsyncRead for TcpStream {
 }
 
 impl AsyncWrite for TcpStream {
+    #[inline]
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
