@@ -3,20 +3,23 @@
 //! Edge-triggered readiness can stay set for a long time (a socket with data flowing in as fast
 //! as a task reads it). A task looping on such a socket never returns `Pending` and so would
 //! starve every other task on its worker. The executor therefore runs each task poll inside
-//! [`budget`], which gives the thread [`BUDGET`] units; every reactor readiness poll (and every
-//! timer poll) first calls [`poll_proceed`], which spends one unit — and once none is left
-//! returns `Pending` after waking the task, so it goes to the back of the run queue and
-//! continues on its next poll with a fresh budget.
+//! [`budget`], which gives the thread [`BUDGET`] units; every reactor operation that can
+//! complete spends one unit — and once none is left returns `Pending` after waking the task,
+//! so it goes to the back of the run queue and continues on its next poll with a fresh budget.
 //!
-//! Outside [`budget`] (a plain `block_on` of the reactor, a test) there is no limit:
-//! [`poll_proceed`] always proceeds.
+//! Outside [`budget`] (a plain `block_on` of the reactor, a test) there is no limit.
 //!
-//! # Refunds
+//! # Two ways to spend, one rule: a unit pays for *progress*
 //!
-//! A unit pays for *progress*. [`poll_proceed`] returns a [`RestoreOnPending`] guard: the
-//! operation calls [`RestoreOnPending::made_progress`] when it returns `Ready`; if it is dropped
-//! without that (the operation returned `Pending`), the unit is given back, since waiting costs
-//! the other tasks nothing.
+//! * [`poll_spend`], for an operation that checks first: a readiness poll that found its
+//!   source ready (`Registration::poll_read_ready` and the I/O calls built on it) spends a
+//!   unit; one that must wait spends nothing. One thread-local access, no guard: this is the
+//!   I/O hot path.
+//! * [`poll_proceed`], for an operation that must ask before it looks (a timer, a
+//!   `Readiness` future, a `JoinHandle`): it spends first and returns a [`RestoreOnPending`]
+//!   guard; the operation calls [`RestoreOnPending::made_progress`] when it returns `Ready`,
+//!   and if the guard is dropped without that (the operation returned `Pending`) the unit is
+//!   given back, since waiting costs the other tasks nothing.
 //!
 //! # Examples
 //!

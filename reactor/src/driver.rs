@@ -89,7 +89,7 @@ impl Driver {
     ///    `Some(Duration::ZERO)` never blocks, `None` waits for an event, an
     ///    [`unpark`](Handle::unpark) or the next timer;
     /// 3. for each event, set the readiness flags and bump the direction's tick
-    ///    ([`ScheduledIo`]), then wake the matching waiters, outside every lock;
+    ///    ([`ScheduledIo`](crate::ScheduledIo)), then wake the matching waiters, outside every lock;
     /// 4. fire expired timers.
     ///
     /// A signal interrupting the wait (`EINTR`) is not an error: the turn returns `Ok(0)` after

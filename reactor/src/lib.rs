@@ -124,8 +124,8 @@
 //!
 //! * **Only the driver frees slots** (outside shutdown), and only between turns.
 //! * **No foreign code under a lock.** Wakers are collected under a lock and woken after it
-//!   (`wake_list.rs`, batches of 32); a waker left in a released `ScheduledIo` is dropped
-//!   after the slab lock is released.
+//!   (`wake_list.rs`, batches of 32); a waker left in a reused slot is dropped after its
+//!   waiter lock is released.
 //! * **`unsafe` is confined to the intrusive waiter list** (`waiter_list.rs`, and its use in
 //!   `readiness.rs`): a [`Readiness`] future's node is pinned, is touched only under its
 //!   `ScheduledIo`'s waiter lock while linked, and unlinks itself on drop. Each block carries a

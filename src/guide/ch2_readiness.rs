@@ -12,8 +12,10 @@
 //! An async socket is a [`PollEvented`](crate::reactor::PollEvented): the nonblocking
 //! selector-level socket plus a [`Registration`](crate::reactor::Registration). The
 //! registration holds two things: a [`Handle`](crate::reactor::Handle) to the reactor it
-//! belongs to, and an `Arc` of a [`ScheduledIo`](crate::reactor::ScheduledIo), the per-source
-//! state the driver writes and tasks read.
+//! belongs to, and its slot in the reactor's slab: the
+//! [`ScheduledIo`](crate::reactor::ScheduledIo), the per-source state the driver writes and
+//! tasks read (tokio's `Arc<ScheduledIo>`; here the registration holds an `Arc` of the slab
+//! *page* its slot lives in, and the slot's offset — pages never move).
 //!
 //! Creating a registration is `add_source` on the reactor handle (crate-private, in
 //! `reactor/src/handle.rs`). It first takes a slot in the reactor's slab (`RegistrationSet`,
@@ -21,7 +23,8 @@
 //! number, with a generation count in its high bits, becomes the token. Then it calls
 //! [`Registry::register`](crate::sys::Registry::register) with that token, and counts one more
 //! fd in the metrics. The token is an index, never a pointer: the driver turns it back into a
-//! `ScheduledIo` by looking up the slot and checking the generation, so an event still in
+//! `ScheduledIo` by looking up the slot (no lock: pages never move) and comparing the slot's
+//! current token with the event's, so an event still in
 //! flight for a socket that has since been closed — even if its slot was reused — is
 //! recognised and dropped. [`Registration::token`](crate::reactor::Registration::token) shows
 //! it.
@@ -126,7 +129,7 @@
 //! |---|---|
 //! | `struct TcpStream { io: PollEvented<mio::net::TcpStream> }` | [`PollEvented`](crate::reactor::PollEvented) over [`sys::net::TcpStream`](crate::sys::net::TcpStream) |
 //! | `PollEvented { io: Option<E>, registration }` | [`PollEvented`](crate::reactor::PollEvented), [`PollEvented::registration`](crate::reactor::PollEvented::registration), [`PollEvented::get_ref`](crate::reactor::PollEvented::get_ref) |
-//! | `Registration { handle, shared: Arc<ScheduledIo> }` | [`Registration`](crate::reactor::Registration), [`Registration::handle`](crate::reactor::Registration::handle) |
+//! | `Registration { handle, shared: Arc<ScheduledIo> }` | [`Registration`](crate::reactor::Registration) (its slot: a page `Arc` + offset), [`Registration::handle`](crate::reactor::Registration::handle) |
 //! | `Registration::new_with_interest_and_handle` | [`Registration::new_with_interest_and_handle`](crate::reactor::Registration::new_with_interest_and_handle) (and [`PollEvented::new_with_interest_and_handle`](crate::reactor::PollEvented::new_with_interest_and_handle)) |
 //! | `handle.driver().io()` (`scheduler::Handle` → `driver::Handle` → `IoHandle`) | [`reactor::Handle`](crate::reactor::Handle) directly, or [`reactor::Handle::current`](crate::reactor::Handle::current) inside a runtime |
 //! | `io::Handle::add_source` | `Handle::add_source` (crate-private, `reactor/src/handle.rs`) |

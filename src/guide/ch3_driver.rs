@@ -35,9 +35,10 @@
 //! 2. **Wait.** Poll the selector for at most the smaller of the caller's limit and the time
 //!    to the next timer ([chapter 7](super::ch7_timers)). An interrupted wait (`EINTR`) is not
 //!    an error; the turn simply delivers nothing.
-//! 3. **Dispatch.** Turn every event's token into its `ScheduledIo` — under one lock, checking
-//!    the generation so stale tokens are dropped — then for each: set the flags and bump the
-//!    ticks, collect the matching wakers, and call them after every lock is released. The
+//! 3. **Dispatch.** Turn every event's token into its `ScheduledIo` — without a lock (slab
+//!    pages never move), comparing the slot's current token with the event's so stale tokens
+//!    are dropped — then for each: set the flags and bump the ticks, take the matching wakers
+//!    under the source's waiter lock, and call them once it is released. The
 //!    waker's own token (`usize::MAX`) matches no slot and is simply skipped: its only effect
 //!    was to make the wait return.
 //! 4. **Fire timers** that are due.

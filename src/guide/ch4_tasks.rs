@@ -56,11 +56,12 @@
 //! reads it never says `WouldBlock`, and a task looping on it never returns `Pending` — so
 //! nothing else on that thread would ever run. The executor therefore polls every task inside
 //! [`coop::budget`](crate::reactor::coop::budget), which grants [`BUDGET`](crate::reactor::coop::BUDGET)
-//! (128) units. Every readiness check and timer poll in the reactor first spends one unit
-//! through [`coop::poll_proceed`](crate::reactor::coop::poll_proceed); once they are spent, it
-//! wakes the task and returns `Pending`, so the task goes to the back of the queue and resumes
-//! with a fresh budget on its next poll. A unit is refunded if the operation ends up `Pending`
-//! anyway: waiting costs nobody anything. The runtime counts these forced yields per worker.
+//! (128) units. Every reactor operation that can complete spends one unit — a readiness poll
+//! that found its socket ready through [`coop::poll_spend`](crate::reactor::coop::poll_spend), a
+//! timer through [`coop::poll_proceed`](crate::reactor::coop::poll_proceed); once they are spent,
+//! it wakes the task and returns `Pending`, so the task goes to the back of the queue and resumes
+//! with a fresh budget on its next poll. An operation that ends up `Pending` spends nothing:
+//! waiting costs nobody anything. The runtime counts these forced yields per worker.
 //!
 //! ## Example: join, abort, panic, budget
 //!
@@ -115,7 +116,7 @@
 //! | cancelling | [`JoinHandle::abort`](crate::task::JoinHandle::abort), [`AbortHandle`](crate::task::AbortHandle), [`JoinError::is_cancelled`](crate::task::JoinError::is_cancelled) |
 //! | a task that panicked | [`JoinError::is_panic`](crate::task::JoinError::is_panic), [`JoinError::into_panic`](crate::task::JoinError::into_panic) |
 //! | yielding voluntarily | [`task::yield_now`](crate::task::yield_now) |
-//! | the budget around each poll | [`coop::budget`](crate::reactor::coop::budget), [`coop::BUDGET`](crate::reactor::coop::BUDGET), [`coop::poll_proceed`](crate::reactor::coop::poll_proceed), [`RuntimeMetrics::worker_budget_forced_yield_count`](crate::runtime::RuntimeMetrics::worker_budget_forced_yield_count) |
+//! | the budget around each poll | [`coop::budget`](crate::reactor::coop::budget), [`coop::BUDGET`](crate::reactor::coop::BUDGET), [`coop::poll_spend`](crate::reactor::coop::poll_spend), [`coop::poll_proceed`](crate::reactor::coop::poll_proceed), [`RuntimeMetrics::worker_budget_forced_yield_count`](crate::runtime::RuntimeMetrics::worker_budget_forced_yield_count) |
 //! | blocking work off the workers | [`task::spawn_blocking`](crate::task::spawn_blocking) |
 //!
 //! ## What the trace shows

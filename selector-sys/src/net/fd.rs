@@ -23,6 +23,7 @@ const MAX_RW: usize = isize::MAX as usize;
 pub(crate) const MAX_IOV: usize = 1024;
 
 /// Caps a buffer length to what one call accepts (see [`MAX_RW`]).
+#[inline]
 pub(crate) fn rw_len(len: usize) -> usize {
     len.min(MAX_RW)
 }
