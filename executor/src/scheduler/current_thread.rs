@@ -10,6 +10,15 @@
 //! `global_queue_interval` ticks the remote queue is checked first, so remote tasks are not
 //! starved by a busy local queue. If a second thread calls `block_on` while the core is taken,
 //! it polls its own future on its own thread and takes the core over when it is released.
+//!
+//! # Where the local queue lives
+//!
+//! A wake has to find the queue from nothing but the task's scheduler handle, so while a
+//! thread drives the runtime the queue sits in that thread's [`LOCAL`] slot, tagged with the
+//! address of the runtime it belongs to. A wake compares the tag with its own runtime and
+//! pushes; everything else stays in the loop's own variables (the driver and the parker never
+//! move during a `block_on`). [`CoreGuard`] installs the queue when the loop starts and puts it
+//! back into the [`Core`] when the loop ends, even by a panic of the `block_on` future.
 
 use crate::blocking;
 use crate::coop;
@@ -24,15 +33,13 @@ use crate::scheduler::stats::{CachePadded, WorkerMetrics};
 use crate::scheduler::Config;
 use crate::task::{self, Id, JoinHandle, Schedule, Task};
 use crate::trace::{self, Dest};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::{pin, Pin};
-use std::rc::Rc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll, Wake, Waker};
-use std::time::Duration;
 
 type Notified = task::Notified<Arc<Handle>>;
 
@@ -63,20 +70,33 @@ struct Shared {
 
 /// What the driving thread owns.
 struct Core {
+    /// The local run queue. Empty while a thread drives the runtime: the queue itself is then
+    /// in that thread's [`LOCAL`].
     tasks: VecDeque<Notified>,
-    tick: u32,
+    /// Ticks left until the remote queue is checked before the local one (counting down
+    /// instead of taking `tick % global_queue_interval` saves a division per tick).
+    remote_first_in: u32,
+    /// `None` only after shutdown.
     driver: Option<Driver>,
-    park: Option<Parker>,
+    park: Parker,
 }
 
-/// The driving thread's view; reachable from task code through [`CURRENT`].
-struct Context {
-    handle: Arc<Handle>,
-    core: RefCell<Option<Box<Core>>>,
+/// The local run queue of the runtime this thread drives, where wakes on this thread go.
+struct Local {
+    /// Address of that runtime's [`Handle`], null when the thread drives none. Only ever
+    /// compared with a handle's address, never dereferenced; it cannot go stale, because the
+    /// [`CoreGuard`] that sets it borrows the handle and resets it when dropped.
+    owner: Cell<*const Handle>,
+    tasks: RefCell<VecDeque<Notified>>,
 }
 
 thread_local! {
-    static CURRENT: RefCell<Option<Rc<Context>>> = const { RefCell::new(None) };
+    static LOCAL: Local = const {
+        Local {
+            owner: Cell::new(std::ptr::null()),
+            tasks: RefCell::new(VecDeque::new()),
+        }
+    };
 }
 
 impl Handle {
@@ -86,9 +106,9 @@ impl Handle {
         let unpark = park.unparker();
         let core = Box::new(Core {
             tasks: VecDeque::new(),
-            tick: 0,
+            remote_first_in: config.global_queue_interval,
             driver: Some(driver),
-            park: Some(park),
+            park,
         });
         Arc::new(Handle {
             shared: Shared {
@@ -179,42 +199,34 @@ impl Handle {
         core: Box<Core>,
         mut future: Pin<&mut F>,
     ) -> F::Output {
-        let cx = Rc::new(Context {
-            handle: self.clone(),
-            core: RefCell::new(None),
-        });
-        let prev = CURRENT.with(|c| c.replace(Some(cx.clone())));
-        // Puts the core back (and the previous context) even if a poll of `future` panics.
-        let _guard = CoreGuard {
-            cx: cx.clone(),
-            prev: Some(prev),
-        };
-        let mut core = core;
+        // Puts the core back (and the previous LOCAL) even if a poll of `future` panics.
+        let mut guard = CoreGuard::install(self, core);
+        let core = guard.core();
         let waker = Waker::from(self.clone());
         let mut task_cx = TaskContext::from_waker(&waker);
-        self.shared.woken.store(true, SeqCst);
+        let woken = &self.shared.woken;
+        woken.store(true, SeqCst);
         let interval = self.config.event_interval;
         'outer: loop {
-            if self.shared.woken.swap(false, SeqCst) {
-                let (c, res) = cx.enter(core, || {
-                    coop::budget(|| future.as_mut().poll(&mut task_cx)).0
-                });
-                core = c;
-                if let Poll::Ready(out) = res {
-                    *cx.core.borrow_mut() = Some(core);
+            // A plain load first, so the swap (a locked instruction) runs only when there is a
+            // wake to take. A wake that lands after the load also unparks this thread, so the
+            // park below returns at once and the loop comes back here.
+            if woken.load(SeqCst) && woken.swap(false, SeqCst) {
+                if let (Poll::Ready(out), _) = coop::budget(|| future.as_mut().poll(&mut task_cx)) {
                     return out;
                 }
             }
             for _ in 0..interval {
-                core.tick = core.tick.wrapping_add(1);
-                let Some(task) = core.next_task(self) else {
-                    core = cx.park(core);
+                let Some(task) = self.next_task(core) else {
+                    self.park(core);
                     continue 'outer;
                 };
-                core = cx.run_task(core, task);
+                self.run_task(task);
             }
             // A full interval of tasks: let the driver deliver I/O without blocking.
-            core = cx.park_yield(core);
+            if let Some(driver) = core.driver.as_mut() {
+                core.park.poll_driver(driver);
+            }
         }
     }
 
@@ -226,40 +238,27 @@ impl Handle {
         let _runtime =
             crate::context::set_current(&crate::scheduler::Handle::CurrentThread(self.clone()));
         let _reactor = self.driver.enter();
-        let cx = Rc::new(Context {
-            handle: self.clone(),
-            core: RefCell::new(core),
-        });
-        let prev = CURRENT.with(|c| c.replace(Some(cx.clone())));
-        let _guard = CoreGuard {
-            cx: cx.clone(),
-            prev: Some(prev),
-        };
+        // With the core, wakes from task destructors land in its queue; without it (another
+        // thread is inside `block_on`), in the remote queue. Both are emptied below.
+        let mut guard = core.map(|core| CoreGuard::install(self, core));
         // Task destructors run here, with this runtime current: a `spawn` from a destructor
         // gets a cancelled task instead of a panic.
         self.shared.owned.close_and_shutdown_all();
         let remote = lock(&self.shared.remote).take();
         drop(remote);
         self.shared.remote_len.store(0, Relaxed);
-        let driver = {
-            let mut slot = cx.core.borrow_mut();
-            match slot.as_mut() {
-                Some(core) => {
-                    let tasks = std::mem::take(&mut core.tasks);
-                    drop(slot);
-                    drop(tasks);
-                    cx.core
-                        .borrow_mut()
-                        .as_mut()
-                        .and_then(|core| core.driver.take())
-                }
-                None => None,
-            }
-        };
+        let driver = guard.as_mut().and_then(|guard| {
+            // Taken out before it is dropped: dropping an entry may wake another task, which
+            // pushes onto the queue again.
+            let tasks = LOCAL.with(|l| l.tasks.take());
+            drop(tasks);
+            guard.core().driver.take()
+        });
         self.driver.shutdown();
         drop(driver);
     }
 
+    #[cold]
     fn schedule_remote(&self, task: Notified) {
         trace::schedule(task.id(), None, Dest::Inject);
         let rejected = {
@@ -280,14 +279,74 @@ impl Handle {
         }
     }
 
+    #[inline]
     fn pop_remote(&self) -> Option<Notified> {
         if self.shared.remote_len.load(Acquire) == 0 {
             return None;
         }
+        self.pop_remote_slow()
+    }
+
+    #[cold]
+    fn pop_remote_slow(&self) -> Option<Notified> {
         let mut remote = lock(&self.shared.remote);
         let task = remote.as_mut()?.pop_front()?;
         self.shared.remote_len.fetch_sub(1, Release);
         Some(task)
+    }
+
+    /// Front of the local queue (installed in [`LOCAL`] by the caller's [`CoreGuard`]).
+    #[inline]
+    fn pop_local(&self) -> Option<Notified> {
+        LOCAL.with(|l| {
+            // No borrow of the queue outlives the statement that takes it, and none is taken
+            // around user code, so this one cannot conflict.
+            let mut tasks = l.tasks.borrow_mut();
+            let task = tasks.pop_front();
+            self.shared
+                .metrics
+                .local_queue_depth
+                .store(tasks.len(), Relaxed);
+            task
+        })
+    }
+
+    /// One tick: the next task to run, from the local queue or (first, every
+    /// `global_queue_interval` ticks) from the remote one.
+    #[inline]
+    fn next_task(&self, core: &mut Core) -> Option<Notified> {
+        core.remote_first_in -= 1;
+        if core.remote_first_in == 0 {
+            core.remote_first_in = self.config.global_queue_interval;
+            self.pop_remote().or_else(|| self.pop_local())
+        } else {
+            self.pop_local().or_else(|| self.pop_remote())
+        }
+    }
+
+    #[inline]
+    fn run_task(&self, task: Notified) {
+        let metrics = &self.shared.metrics;
+        metrics.polls.incr();
+        let ((), exhausted) = coop::budget(|| task.run());
+        if exhausted {
+            metrics.budget_forced_yields.incr();
+        }
+    }
+
+    /// Sleeps in the driver (or on the condvar without one) until a wake. Called right after
+    /// [`next_task`](Self::next_task) found both queues empty, with no task code run since:
+    /// only the `block_on` future can be pending. A task pushed from another thread meanwhile
+    /// has unparked us already, so the park returns at once.
+    #[inline]
+    fn park(&self, core: &mut Core) {
+        let shared = &self.shared;
+        if shared.woken.load(SeqCst) {
+            return;
+        }
+        shared.metrics.parks.incr();
+        core.park.park(core.driver.as_mut());
+        shared.metrics.unparks.incr();
     }
 }
 
@@ -304,27 +363,23 @@ impl Wake for Handle {
 }
 
 impl Schedule for Arc<Handle> {
+    #[inline]
     fn schedule(&self, task: Notified) {
-        let rejected = CURRENT.try_with(|current| {
-            let current = current.borrow();
-            let Some(cx) = current.as_ref().filter(|cx| Arc::ptr_eq(&cx.handle, self)) else {
+        let this = Arc::as_ptr(self);
+        let rejected = LOCAL.try_with(|l| {
+            if !std::ptr::eq(l.owner.get(), this) {
                 return Some(task);
-            };
-            let Ok(mut slot) = cx.core.try_borrow_mut() else {
-                return Some(task);
-            };
-            match slot.as_mut() {
-                Some(core) => {
-                    trace::schedule(task.id(), Some(0), Dest::Local);
-                    core.tasks.push_back(task);
-                    self.shared
-                        .metrics
-                        .local_queue_depth
-                        .store(core.tasks.len(), Relaxed);
-                    None
-                }
-                None => Some(task),
             }
+            let Ok(mut tasks) = l.tasks.try_borrow_mut() else {
+                return Some(task);
+            };
+            trace::schedule(task.id(), Some(0), Dest::Local);
+            tasks.push_back(task);
+            self.shared
+                .metrics
+                .local_queue_depth
+                .store(tasks.len(), Relaxed);
+            None
         });
         match rejected {
             Ok(None) => {}
@@ -339,92 +394,56 @@ impl Schedule for Arc<Handle> {
     }
 }
 
-impl Context {
-    /// Runs `f` with the core stored in the context (so wakes and spawns go local).
-    fn enter<R>(&self, core: Box<Core>, f: impl FnOnce() -> R) -> (Box<Core>, R) {
-        *self.core.borrow_mut() = Some(core);
-        let r = f();
-        let core = self
-            .core
-            .borrow_mut()
-            .take()
-            .expect("core present after a poll");
-        (core, r)
-    }
+/// The core, held by the thread that drives the runtime. Installing it moves its queue into
+/// [`LOCAL`]; dropping it (also when the `block_on` future panics) moves the queue back,
+/// restores what `LOCAL` held before (guards nest) and releases the core to the runtime.
+struct CoreGuard<'a> {
+    handle: &'a Arc<Handle>,
+    /// Always `Some` until the guard drops.
+    core: Option<Box<Core>>,
+    prev_owner: *const Handle,
+    prev_tasks: VecDeque<Notified>,
+}
 
-    fn run_task(&self, core: Box<Core>, task: Notified) -> Box<Core> {
-        let metrics = &self.handle.shared.metrics;
-        metrics.polls.incr();
-        let (core, ((), exhausted)) = self.enter(core, || coop::budget(|| task.run()));
-        if exhausted {
-            metrics.budget_forced_yields.incr();
-        }
-        core
-    }
-
-    /// Sleeps in the driver (or on the condvar without one) until a wake.
-    fn park(&self, core: Box<Core>) -> Box<Core> {
-        let shared = &self.handle.shared;
-        if shared.woken.load(SeqCst)
-            || !core.tasks.is_empty()
-            || shared.remote_len.load(Acquire) != 0
-        {
-            return core;
-        }
-        shared.metrics.parks.incr();
-        let core = self.park_inner(core, None);
-        shared.metrics.unparks.incr();
-        core
-    }
-
-    /// One non-blocking driver poll.
-    fn park_yield(&self, core: Box<Core>) -> Box<Core> {
-        self.park_inner(core, Some(Duration::ZERO))
-    }
-
-    fn park_inner(&self, mut core: Box<Core>, timeout: Option<Duration>) -> Box<Core> {
-        let mut park = core.park.take().expect("parker present");
-        let mut driver = core.driver.take();
-        let (mut core, ()) = self.enter(core, || match (timeout, driver.as_mut()) {
-            (Some(_), Some(d)) => park.poll_driver(d),
-            (Some(_), None) => {}
-            (None, d) => park.park(d),
+impl<'a> CoreGuard<'a> {
+    fn install(handle: &'a Arc<Handle>, mut core: Box<Core>) -> CoreGuard<'a> {
+        let tasks = std::mem::take(&mut core.tasks);
+        let (prev_owner, prev_tasks) = LOCAL.with(|l| {
+            (
+                l.owner.replace(Arc::as_ptr(handle)),
+                // Never borrowed here: queue borrows are statement-long and take no user code.
+                l.tasks.replace(tasks),
+            )
         });
-        core.driver = driver;
-        core.park = Some(park);
-        core
-    }
-}
-
-impl Core {
-    fn next_task(&mut self, handle: &Handle) -> Option<Notified> {
-        let task = if self.tick % handle.config.global_queue_interval == 0 {
-            handle.pop_remote().or_else(|| self.tasks.pop_front())
-        } else {
-            self.tasks.pop_front().or_else(|| handle.pop_remote())
-        };
-        handle
-            .shared
-            .metrics
-            .local_queue_depth
-            .store(self.tasks.len(), Relaxed);
-        task
-    }
-}
-
-/// Returns the core to the runtime and restores the previous context.
-struct CoreGuard {
-    cx: Rc<Context>,
-    prev: Option<Option<Rc<Context>>>,
-}
-
-impl Drop for CoreGuard {
-    fn drop(&mut self) {
-        let prev = self.prev.take().flatten();
-        let _ = CURRENT.try_with(|c| c.replace(prev));
-        if let Some(core) = self.cx.core.borrow_mut().take() {
-            self.cx.handle.release_core(core);
+        CoreGuard {
+            handle,
+            core: Some(core),
+            prev_owner,
+            prev_tasks,
         }
+    }
+
+    fn core(&mut self) -> &mut Core {
+        self.core
+            .as_mut()
+            .expect("the core is held until the guard drops")
+    }
+}
+
+impl Drop for CoreGuard<'_> {
+    fn drop(&mut self) {
+        let Some(mut core) = self.core.take() else {
+            return;
+        };
+        let prev_tasks = std::mem::take(&mut self.prev_tasks);
+        // On thread exit the slot may already be gone (and the queue dropped with it).
+        if let Ok(tasks) = LOCAL.try_with(|l| {
+            l.owner.set(self.prev_owner);
+            l.tasks.replace(prev_tasks)
+        }) {
+            core.tasks = tasks;
+        }
+        self.handle.release_core(core);
     }
 }
 
@@ -432,5 +451,115 @@ impl std::fmt::Debug for Handle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("current_thread::Handle")
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use crate::runtime::{Builder, Runtime};
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    use std::sync::Arc;
+
+    fn current_thread() -> Runtime {
+        Builder::new_current_thread().build().unwrap()
+    }
+
+    /// Sets its flag when dropped.
+    struct DropFlag(Arc<AtomicBool>);
+
+    impl Drop for DropFlag {
+        fn drop(&mut self) {
+            self.0.store(true, SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_panic_in_block_on_gives_the_core_back_with_its_queue() {
+        let rt = current_thread();
+        let ran = Arc::new(AtomicBool::new(false));
+        let flag = ran.clone();
+        let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rt.block_on(async move {
+                // Queued on this thread's local queue, and never run: the panic comes first.
+                drop(crate::spawn(async move { flag.store(true, SeqCst) }));
+                panic!("the block_on future panics");
+            })
+        }));
+        assert!(res.is_err());
+        assert!(!ran.load(SeqCst));
+        // The next `block_on` gets the core back, queue included, and runs the task.
+        rt.block_on(async {
+            for _ in 0..10 {
+                if ran.load(SeqCst) {
+                    break;
+                }
+                crate::task::yield_now().await;
+            }
+        });
+        assert!(ran.load(SeqCst), "the queued task was lost with the panic");
+    }
+
+    #[test]
+    fn dropping_another_runtime_inside_block_on_keeps_this_ones_queue() {
+        let outer = current_thread();
+        let inner = current_thread();
+        let ran = Arc::new(AtomicBool::new(false));
+        let inner_task_dropped = Arc::new(AtomicBool::new(false));
+        let (flag, dropped) = (ran.clone(), inner_task_dropped.clone());
+        outer.block_on(async move {
+            // Queued on the outer runtime's local queue, which this thread holds.
+            let task = crate::spawn(async move { flag.store(true, SeqCst) });
+            let guard = DropFlag(dropped.clone());
+            drop(inner.spawn(async move {
+                let _guard = guard;
+                std::future::pending::<()>().await
+            }));
+            // The inner runtime's shutdown runs here, with its own queue installed on this
+            // thread for the time being.
+            drop(inner);
+            assert!(
+                dropped.load(SeqCst),
+                "the inner runtime's task was not cancelled"
+            );
+            for _ in 0..10 {
+                if task.is_finished() {
+                    break;
+                }
+                crate::task::yield_now().await;
+            }
+            assert!(task.is_finished(), "the outer runtime's queue was lost");
+            task.await.unwrap();
+        });
+        assert!(ran.load(SeqCst));
+        assert!(inner_task_dropped.load(SeqCst));
+    }
+
+    #[test]
+    fn a_wake_from_another_thread_reaches_the_driving_thread() {
+        let rt = current_thread();
+        let out = rt.block_on(async {
+            let (tx, rx) = std::sync::mpsc::channel::<std::task::Waker>();
+            let woken = Arc::new(AtomicBool::new(false));
+            let seen = woken.clone();
+            let task = crate::spawn(std::future::poll_fn(move |cx| {
+                if seen.load(SeqCst) {
+                    return std::task::Poll::Ready(7);
+                }
+                let _ = tx.send(cx.waker().clone());
+                std::task::Poll::Pending
+            }));
+            let waker = crate::task::spawn_blocking(move || rx.recv().unwrap())
+                .await
+                .unwrap();
+            // Woken from a thread that does not drive the runtime: through the remote queue.
+            std::thread::spawn(move || {
+                woken.store(true, SeqCst);
+                waker.wake();
+            })
+            .join()
+            .unwrap();
+            task.await.unwrap()
+        });
+        assert_eq!(out, 7);
     }
 }

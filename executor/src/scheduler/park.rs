@@ -113,6 +113,7 @@ impl Parker {
     /// Sleeps until [`Unparker::unpark`]: in `driver` if one is given (waking also for I/O
     /// and timers), otherwise on the condvar. May return spuriously after a driver turn;
     /// callers re-check their condition in a loop.
+    #[inline]
     pub(crate) fn park(&mut self, driver: Option<&mut Driver>) {
         match driver {
             Some(driver) => self.park_driver(driver),
@@ -121,6 +122,7 @@ impl Parker {
     }
 
     /// One non-blocking driver turn (maintenance). Leaves any pending notification in place.
+    #[inline]
     pub(crate) fn poll_driver(&mut self, driver: &mut Driver) {
         // An I/O error from a zero-timeout poll only means no events were delivered this time;
         // the next park will poll again.
@@ -171,23 +173,23 @@ impl Parker {
         }
     }
 
+    // Inlined: this is the path every idle scheduler thread takes once per wake-up, and the
+    // parked-driver round trip is otherwise dominated by call overhead.
+    #[inline]
     fn park_driver(&mut self, driver: &mut Driver) {
-        match self
+        if let Err(actual) = self
             .inner
             .state
             .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
         {
-            Ok(_) => trace::park_transition(self.inner.worker, name(EMPTY), name(PARKED_DRIVER)),
-            Err(NOTIFIED) => {
-                self.inner.state.store(EMPTY, SeqCst);
-                trace::park_transition(self.inner.worker, name(NOTIFIED), name(EMPTY));
-                return;
-            }
-            Err(other) => unreachable!("park: unexpected state {}", name(other)),
+            return self.consume_early_unpark(actual);
         }
+        trace::park_transition(self.inner.worker, name(EMPTY), name(PARKED_DRIVER));
         // An error here is a failed epoll_wait (not EINTR, which the driver swallows): treat
         // it as a spurious wake-up; the caller re-checks and parks again.
-        let _ = driver.turn(None);
+        if let Err(e) = driver.turn(None) {
+            drop(e);
+        }
         let prev = self.inner.state.swap(EMPTY, SeqCst);
         debug_assert!(
             prev == NOTIFIED || prev == PARKED_DRIVER,
@@ -195,6 +197,14 @@ impl Parker {
             name(prev)
         );
         trace::park_transition(self.inner.worker, name(prev), name(EMPTY));
+    }
+
+    /// `park_driver` found `actual` instead of `EMPTY`: an unpark came first; consume it.
+    #[cold]
+    fn consume_early_unpark(&self, actual: usize) {
+        assert_eq!(actual, NOTIFIED, "park: unexpected state {}", name(actual));
+        self.inner.state.store(EMPTY, SeqCst);
+        trace::park_transition(self.inner.worker, name(NOTIFIED), name(EMPTY));
     }
 }
 

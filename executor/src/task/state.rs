@@ -130,12 +130,14 @@ impl State {
         }
     }
 
+    #[inline]
     pub(super) fn load(&self) -> Snapshot {
         Snapshot(self.val.load(Acquire))
     }
 
     /// Applies `f` until the compare-exchange succeeds; `f` returns the action and the new value
     /// (`None` leaves the word unchanged).
+    #[inline]
     fn fetch_update_action<T>(&self, mut f: impl FnMut(Snapshot) -> (T, Option<Snapshot>)) -> T {
         let mut curr = self.load();
         loop {
@@ -149,6 +151,7 @@ impl State {
     }
 
     /// Like `fetch_update_action`, but `f` may refuse (`None`), returning the refused snapshot.
+    #[inline]
     fn fetch_update(
         &self,
         mut f: impl FnMut(Snapshot) -> Option<Snapshot>,
@@ -166,6 +169,7 @@ impl State {
     }
 
     /// A scheduler popped a `Notified`: take the right to poll.
+    #[inline]
     pub(super) fn transition_to_running(&self) -> TransitionToRunning {
         self.fetch_update_action(|mut next| {
             debug_assert!(next.is_notified(), "a Notified exists, so NOTIFIED is set");
@@ -202,6 +206,7 @@ impl State {
     /// The poll returned `Pending`: give up the right to poll. `self_woken` if its future yielded through the task's own
     /// waker (see `yield_now`): that wake is folded into this one CAS instead of costing a CAS
     /// of its own during the poll, and the result is then never `Ok`/`OkDealloc`.
+    #[inline]
     pub(super) fn transition_to_idle_after(&self, self_woken: bool) -> TransitionToIdle {
         self.fetch_update_action(|curr| {
             debug_assert!(curr.is_running());
@@ -244,6 +249,7 @@ impl State {
     }
 
     /// A waker that owns a reference wakes the task (and gives the reference up or on).
+    #[inline]
     pub(super) fn transition_to_notified_by_val(&self) -> TransitionToNotified {
         self.fetch_update_action(|mut next| {
             let action = if next.is_running() {
@@ -270,6 +276,7 @@ impl State {
     }
 
     /// A borrowed waker wakes the task; on `Submit` a new reference was taken for the Notified.
+    #[inline]
     pub(super) fn transition_to_notified_by_ref(&self) -> TransitionToNotified {
         self.fetch_update_action(|mut next| {
             if next.is_complete() || next.is_notified() {
@@ -383,6 +390,7 @@ impl State {
     }
 
     /// Takes one more reference (a waker clone, an abort handle, a new Notified).
+    #[inline]
     pub(super) fn ref_inc(&self) {
         // Relaxed is enough, as for `Arc::clone`: the caller already holds a reference, so
         // the task cannot be freed concurrently, and no data is published by the increment.
@@ -394,6 +402,7 @@ impl State {
     }
 
     /// Drops one reference; `true` if it was the last one (the caller frees the task).
+    #[inline]
     pub(super) fn ref_dec(&self) -> bool {
         let prev = Snapshot(self.val.fetch_sub(REF_ONE, AcqRel));
         assert!(prev.ref_count() >= 1, "task reference count underflow");

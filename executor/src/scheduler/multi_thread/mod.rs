@@ -60,7 +60,7 @@ impl Handle {
         threads: &ThreadConfig,
     ) -> io::Result<Arc<Handle>> {
         let driver_handle = driver.handle();
-        let (shared, cores) = Shared::new(num_workers, driver, driver_handle.clone());
+        let (shared, cores) = Shared::new(num_workers, driver, driver_handle.clone(), &config);
         let handle = Arc::new(Handle {
             shared,
             driver: driver_handle,

@@ -3,7 +3,8 @@
 //! The loop, once per *tick*:
 //!
 //! 1. every `event_interval` ticks, *maintenance*: poll the driver without blocking (if no one
-//!    is parked on it) and check for shutdown;
+//!    is parked on it) and check for shutdown. The count restarts whenever the worker sleeps,
+//!    so only a worker that has been busy that long pays for the extra poll;
 //! 2. take a task: the LIFO slot, then the local queue, then a batch from the injector (every
 //!    `global_queue_interval` ticks the injector goes first);
 //! 3. otherwise *search*: steal half a sibling's queue, or a batch of the injector;
@@ -72,7 +73,11 @@ struct Remote {
 /// What only the worker thread touches. Boxed so it moves cheaply in and out of [`Context`].
 pub(crate) struct Core {
     index: usize,
-    tick: u32,
+    /// Ticks left until the next maintenance (counting down instead of taking
+    /// `tick % event_interval` saves a division per tick).
+    maintenance_in: u32,
+    /// Ticks left until the injector is checked before the local queue.
+    inject_first_in: u32,
     lifo_slot: Option<Notified>,
     run_queue: LocalQueue<Notified>,
     is_searching: bool,
@@ -99,6 +104,7 @@ impl Shared {
         num_workers: usize,
         driver: Driver,
         driver_handle: DriverHandle,
+        config: &scheduler::Config,
     ) -> (Shared, Vec<Core>) {
         let mut remotes = Vec::with_capacity(num_workers);
         let mut cores = Vec::with_capacity(num_workers);
@@ -111,7 +117,8 @@ impl Shared {
             });
             cores.push(Core {
                 index,
-                tick: 0,
+                maintenance_in: config.event_interval,
+                inject_first_in: config.global_queue_interval,
                 lifo_slot: None,
                 run_queue,
                 is_searching: false,
@@ -368,20 +375,23 @@ impl Drop for ExitGuard {
 
 impl Context {
     fn run(&self, mut core: Box<Core>) -> Box<Core> {
+        // Looked up once: every tick counts into it.
+        let metrics = self.metrics();
         while !core.is_shutdown {
-            core.tick = core.tick.wrapping_add(1);
-            if core.tick % self.handle.config.event_interval == 0 {
+            core.maintenance_in -= 1;
+            if core.maintenance_in == 0 {
+                core.maintenance_in = self.handle.config.event_interval;
                 core = self.maintenance(core);
             }
             if let Some(task) = core.next_task(&self.handle) {
-                core = self.run_task(task, core);
+                core = self.run_task(task, core, metrics);
                 continue;
             }
             if let Some(task) = core.steal_work(&self.handle) {
-                core = self.run_task(task, core);
+                core = self.run_task(task, core, metrics);
                 continue;
             }
-            core = self.park(core);
+            core = self.park(core, metrics);
         }
         core
     }
@@ -392,11 +402,11 @@ impl Context {
 
     /// Runs `task`, then up to `MAX_LIFO_POLLS_PER_TICK` tasks it leaves in the LIFO slot,
     /// all under one coop budget.
-    fn run_task(&self, task: Notified, mut core: Box<Core>) -> Box<Core> {
+    fn run_task(&self, task: Notified, mut core: Box<Core>, metrics: &WorkerMetrics) -> Box<Core> {
         core.transition_from_searching(&self.handle);
         *self.core.borrow_mut() = Some(core);
         let ((), exhausted) = coop::budget(|| {
-            self.metrics().polls.incr();
+            metrics.polls.incr();
             task.run();
             for lifo_polls in 0.. {
                 let task = {
@@ -411,13 +421,13 @@ impl Context {
                     }
                     task
                 };
-                self.metrics().lifo_hits.incr();
-                self.metrics().polls.incr();
+                metrics.lifo_hits.incr();
+                metrics.polls.incr();
                 task.run();
             }
         });
         if exhausted {
-            self.metrics().budget_forced_yields.incr();
+            metrics.budget_forced_yields.incr();
         }
         self.core
             .borrow_mut()
@@ -432,7 +442,7 @@ impl Context {
         core
     }
 
-    fn park(&self, mut core: Box<Core>) -> Box<Core> {
+    fn park(&self, mut core: Box<Core>, metrics: &WorkerMetrics) -> Box<Core> {
         if !core.transition_to_parked(&self.handle) {
             return core;
         }
@@ -441,9 +451,15 @@ impl Context {
             if core.is_shutdown {
                 return core;
             }
-            self.metrics().parks.incr();
+            metrics.parks.incr();
             core = self.park_timeout(core, false);
-            self.metrics().unparks.incr();
+            metrics.unparks.incr();
+            // The worker slept (in the driver, or on its condvar while another worker held
+            // the driver): it is not starving I/O, so the next maintenance poll is due
+            // `event_interval` busy ticks from now. Otherwise a worker that sleeps between
+            // tasks would add a zero-timeout turn right after a blocking one every
+            // `event_interval` wake-ups.
+            core.maintenance_in = self.handle.config.event_interval;
             if core.transition_from_parked(&self.handle) {
                 return core;
             }
@@ -495,7 +511,9 @@ impl Core {
     }
 
     fn next_task(&mut self, handle: &Handle) -> Option<Notified> {
-        if self.tick % handle.config.global_queue_interval == 0 {
+        self.inject_first_in -= 1;
+        if self.inject_first_in == 0 {
+            self.inject_first_in = handle.config.global_queue_interval;
             // Fairness: injected tasks must not wait behind an endless local queue.
             return handle
                 .shared
@@ -509,11 +527,17 @@ impl Core {
     }
 
     /// Moves a batch of the injector into the (empty) local queue and returns one task.
+    #[inline]
     fn steal_from_inject(&mut self, handle: &Handle) -> Option<Notified> {
-        let inject = &handle.shared.inject;
-        if inject.is_empty() {
+        // Checked inline: an idle worker asks twice per tick, and usually finds it empty.
+        if handle.shared.inject.is_empty() {
             return None;
         }
+        self.steal_batch_from_inject(handle)
+    }
+
+    fn steal_batch_from_inject(&mut self, handle: &Handle) -> Option<Notified> {
+        let inject = &handle.shared.inject;
         let room = LOCAL_QUEUE_CAPACITY
             .saturating_sub(self.run_queue.len())
             .min(LOCAL_QUEUE_CAPACITY / 2);
@@ -546,7 +570,11 @@ impl Core {
         let n = handle.shared.num_workers();
         let start = self.rand.next_n(n);
         for i in 0..n {
-            let victim = (start + i) % n;
+            // `start + i` is below `2 * n`: one subtraction instead of a division.
+            let mut victim = start + i;
+            if victim >= n {
+                victim -= n;
+            }
             if victim == self.index {
                 continue;
             }
@@ -559,6 +587,11 @@ impl Core {
 
     fn steal_from(&mut self, handle: &Handle, victim: usize) -> Option<Notified> {
         let stealer = &handle.shared.remotes[victim].steal;
+        // A racy look, as a steal's own `Empty` is: skipping an empty queue here saves the
+        // epoch pin a steal attempt costs, on every search of an idle worker.
+        if stealer.is_empty() {
+            return None;
+        }
         let before = self.run_queue.len();
         let limit = STEAL_BATCH_LIMIT.min(LOCAL_QUEUE_CAPACITY - before);
         // Retry is contention with the owner or another thief: a few more tries, then move on.
