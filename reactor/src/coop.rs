@@ -52,12 +52,16 @@ use std::task::{Context, Poll};
 pub const BUDGET: u32 = 128;
 
 /// The thread's budget in one word, so every check is one thread-local load:
-/// the low 31 bits are the units left ([`UNCONSTRAINED`] outside [`budget`]), the top bit
+/// the low 30 bits are the units left; bit 30 marks "no limit" (outside [`budget`]); bit 31
 /// records that some operation was refused for lack of budget during this [`budget`] call.
+///
+/// "No limit" still counts down, from [`UNITS`]: that keeps the fast path one test (are units
+/// left?) and one decrement for both cases. Running out while unlimited just refills.
 const FORCED_YIELD: u32 = 1 << 31;
-const UNITS: u32 = FORCED_YIELD - 1;
-/// "No limit": the value outside [`budget`]. Larger than [`BUDGET`], never decremented.
-const UNCONSTRAINED: u32 = UNITS;
+const UNLIMITED: u32 = 1 << 30;
+const UNITS: u32 = UNLIMITED - 1;
+/// The value outside [`budget`].
+const UNCONSTRAINED: u32 = UNLIMITED | UNITS;
 
 thread_local! {
     static CURRENT: Cell<u32> = const { Cell::new(UNCONSTRAINED) };
@@ -98,20 +102,27 @@ fn take_unit() -> bool {
     CURRENT
         .try_with(|c| {
             let word = c.get();
-            match word & UNITS {
-                UNCONSTRAINED => true,
-                0 => {
-                    c.set(word | FORCED_YIELD);
-                    false
-                }
-                _ => {
-                    c.set(word - 1);
-                    true
-                }
+            if word & UNITS != 0 {
+                c.set(word - 1);
+                true
+            } else {
+                out_of_units(c, word)
             }
         })
         // No thread-local any more (thread exiting): do not limit.
         .unwrap_or(true)
+}
+
+/// [`take_unit`] found no unit left: refill if unlimited, otherwise record the forced yield.
+#[cold]
+fn out_of_units(c: &Cell<u32>, word: u32) -> bool {
+    if word & UNLIMITED != 0 {
+        c.set(UNCONSTRAINED - 1);
+        true
+    } else {
+        c.set(word | FORCED_YIELD);
+        false
+    }
 }
 
 /// Spends one unit of the current task's budget, or — when it is spent — wakes the task
@@ -151,7 +162,9 @@ pub fn poll_spend(cx: &mut Context<'_>) -> Poll<()> {
 /// Whether the current task may still do reactor work without being told to yield (always
 /// `true` outside [`budget`]).
 pub fn has_budget_remaining() -> bool {
-    CURRENT.try_with(|c| c.get() & UNITS != 0).unwrap_or(true)
+    CURRENT
+        .try_with(|c| c.get() & (UNLIMITED | UNITS) != 0)
+        .unwrap_or(true)
 }
 
 /// One unit of budget spent by [`poll_proceed`]: given back on drop unless
@@ -178,8 +191,7 @@ impl Drop for RestoreOnPending {
         }
         let _ = CURRENT.try_with(|c| {
             let word = c.get();
-            let units = word & UNITS;
-            if units < BUDGET {
+            if word & UNLIMITED == 0 && word & UNITS < BUDGET {
                 c.set(word + 1);
             }
         });
@@ -234,6 +246,24 @@ mod tests {
         for _ in 0..BUDGET * 2 {
             assert!(poll_spend(&mut cx).is_ready());
         }
+    }
+
+    #[test]
+    fn unlimited_counts_down_and_refills_instead_of_yielding() {
+        // Outside `budget`, as if 2^30 operations had already run: the next one refills.
+        CURRENT.with(|c| c.set(UNLIMITED));
+        assert!(has_budget_remaining());
+        assert!(take_unit());
+        assert_eq!(CURRENT.with(Cell::get), UNCONSTRAINED - 1);
+        // A constrained budget at zero does not refill: it records the forced yield.
+        let ((), exhausted) = budget(|| {
+            CURRENT.with(|c| c.set(0));
+            assert!(!has_budget_remaining());
+            assert!(!take_unit());
+        });
+        assert!(exhausted);
+        assert_eq!(CURRENT.with(Cell::get), UNCONSTRAINED - 1, "restored");
+        CURRENT.with(|c| c.set(UNCONSTRAINED));
     }
 
     #[test]
