@@ -138,16 +138,21 @@ impl Ready {
 
     /// What one selector event reports.
     pub(crate) fn from_event(event: &Event) -> Ready {
-        // Branch-free: each predicate becomes its bit.
         let bit = |on: bool, bit: u8| u8::from(on) * bit;
-        Ready(
-            bit(event.is_readable(), READABLE)
-                | bit(event.is_writable(), WRITABLE)
-                | bit(event.is_read_closed(), READ_CLOSED)
+        let mut bits = bit(event.is_readable(), READABLE) | bit(event.is_writable(), WRITABLE);
+        // The usual event says only readable and/or writable (one per echo round trip, one
+        // per event in a busy turn); the four rare flags are tested once together first.
+        if event.is_error()
+            || event.is_read_closed()
+            || event.is_write_closed()
+            || event.is_priority()
+        {
+            bits |= bit(event.is_read_closed(), READ_CLOSED)
                 | bit(event.is_write_closed(), WRITE_CLOSED)
                 | bit(event.is_priority(), PRIORITY)
-                | bit(event.is_error(), ERROR),
-        )
+                | bit(event.is_error(), ERROR);
+        }
+        Ready(bits)
     }
 
     pub(crate) const fn as_bits(self) -> u32 {
