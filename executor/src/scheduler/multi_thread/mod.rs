@@ -26,6 +26,8 @@
 //! without blocking if no one is parked on it, so I/O is not starved by a CPU-bound queue.
 
 mod idle;
+#[cfg(all(test, not(loom)))]
+mod tests;
 pub(crate) mod worker;
 
 use self::worker::Shared;

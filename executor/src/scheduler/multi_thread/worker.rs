@@ -12,6 +12,10 @@
 //!
 //! A task runs inside one coop budget together with the (at most
 //! [`MAX_LIFO_POLLS_PER_TICK`]) LIFO tasks it wakes.
+//!
+//! The worker's [`Core`] stays in the thread-local [`LOCAL`] for the life of the thread,
+//! tagged with the address of its runtime: a wake on a worker thread compares the tag and
+//! queues locally, with no lookup and nothing moved in or out around each task or driver turn.
 
 use super::idle::Idle;
 use super::Handle;
@@ -26,8 +30,7 @@ use crate::scheduler::{self, rand::FastRand};
 use crate::trace::{self, Dest};
 use crate::{context, task};
 use crossbeam_deque::{Injector, Steal, Stealer, Worker as LocalQueue};
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::cell::{Cell, RefCell, RefMut};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -70,7 +73,8 @@ struct Remote {
     unpark: Unparker,
 }
 
-/// What only the worker thread touches. Boxed so it moves cheaply in and out of [`Context`].
+/// What only the worker thread touches. It lives in the thread's [`LOCAL`] for the whole life
+/// of the worker, so a wake on this thread finds the queues without a lookup.
 pub(crate) struct Core {
     index: usize,
     /// Ticks left until the next maintenance (counting down instead of taking
@@ -87,16 +91,66 @@ pub(crate) struct Core {
     rand: FastRand,
 }
 
-/// The worker thread's view of itself; reachable from task code through [`CURRENT`].
-struct Context {
-    handle: Arc<Handle>,
-    index: usize,
-    /// The core, whenever a task runs or the driver turns, so wakes can go local.
-    core: RefCell<Option<Box<Core>>>,
+/// The worker this thread runs, where wakes on this thread go.
+///
+/// A wake has nothing but the task's scheduler handle, so it compares the handle's address
+/// with [`owner`](Self::owner) and, if they match, queues the task in the core right here.
+/// The worker loop borrows the core only for stretches that run no task code and do not turn
+/// the driver, so a wake from a task or from the driver always finds it free; anything else
+/// (another thread, another runtime, a wake during shutdown) goes through the injector.
+struct Local {
+    /// Address of the [`Handle`] of the runtime this thread works for; null on any other
+    /// thread and once the worker shuts down. Only compared with a handle's address, never
+    /// dereferenced; it cannot go stale, because [`Installed`] resets it before the worker's
+    /// `Arc<Handle>` is dropped.
+    owner: Cell<*const Handle>,
+    /// `Some` while the thread runs a worker.
+    core: RefCell<Option<Core>>,
 }
 
 thread_local! {
-    static CURRENT: RefCell<Option<Rc<Context>>> = const { RefCell::new(None) };
+    static LOCAL: Local = const {
+        Local {
+            owner: Cell::new(std::ptr::null()),
+            core: RefCell::new(None),
+        }
+    };
+}
+
+/// The worker loop's view of its thread: the runtime, and this thread's [`Local`].
+struct Context<'a> {
+    handle: &'a Handle,
+    local: &'a Local,
+    metrics: &'a WorkerMetrics,
+}
+
+/// Keeps a core installed in [`LOCAL`]; dropping it (also by a panic of the loop, a bug)
+/// takes the core out and forgets the owner, so no wake on this thread can reach it later.
+struct Installed<'a> {
+    local: &'a Local,
+}
+
+impl<'a> Installed<'a> {
+    fn new(local: &'a Local, handle: &Handle, core: Core) -> Installed<'a> {
+        local.owner.set(handle);
+        *local.core.borrow_mut() = Some(core);
+        Installed { local }
+    }
+}
+
+impl Drop for Installed<'_> {
+    fn drop(&mut self) {
+        self.local.owner.set(std::ptr::null());
+        // Taken out first, dropped after the borrow ends: dropping queue entries can run task
+        // destructors, whose wakes must not find the cell borrowed.
+        let core = self
+            .local
+            .core
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut core| core.take());
+        drop(core);
+    }
 }
 
 impl Shared {
@@ -224,16 +278,15 @@ impl Shared {
 impl Handle {
     /// Queues a runnable task: locally if we are on one of this runtime's workers, otherwise
     /// through the injector (waking a sleeper).
+    // Not inlined: with one caller, the thread-local access is inlined into this function
+    // instead of staying a call that gets its arguments through memory.
+    #[inline(never)]
     pub(super) fn schedule_task(&self, task: Notified, is_yield: bool) {
-        let rejected = CURRENT.try_with(|current| {
-            let current = current.borrow();
-            let Some(cx) = current
-                .as_ref()
-                .filter(|cx| std::ptr::eq(Arc::as_ptr(&cx.handle), self))
-            else {
+        let rejected = LOCAL.try_with(move |local| {
+            if !std::ptr::eq(local.owner.get(), self) {
                 return Some(task);
-            };
-            let Ok(mut slot) = cx.core.try_borrow_mut() else {
+            }
+            let Ok(mut slot) = local.core.try_borrow_mut() else {
                 return Some(task);
             };
             match slot.as_mut() {
@@ -241,37 +294,44 @@ impl Handle {
                     self.schedule_local(core, task, is_yield);
                     None
                 }
-                // The worker is between tasks (or shutting down): use the injector.
                 None => Some(task),
             }
         });
-        let task = match rejected {
-            Ok(None) => return,
-            Ok(Some(task)) => task,
+        match rejected {
+            Ok(None) => {}
+            Ok(Some(task)) => self.schedule_remote(task),
             // Thread-local storage is gone (thread exiting): the task itself was moved into
             // the closure and dropped with it; nothing else to do.
-            Err(_) => return,
-        };
+            Err(_) => {}
+        }
+    }
+
+    /// From outside this runtime's workers: the injector, and a sleeper to take it.
+    #[inline(never)]
+    fn schedule_remote(&self, task: Notified) {
         self.push_remote_task(task);
         self.notify_parked();
     }
 
+    #[inline]
     fn schedule_local(&self, core: &mut Core, task: Notified, is_yield: bool) {
-        let should_notify = if is_yield {
-            core.push_back(task, self);
-            true
-        } else {
-            trace::schedule(task.id(), Some(core.index), Dest::Lifo);
-            match core.lifo_slot.replace(task) {
-                Some(prev) => {
-                    core.push_back(prev, self);
-                    true
-                }
-                None => false,
-            }
-        };
+        if is_yield {
+            self.push_back_local(core, task);
+            return;
+        }
+        trace::schedule(task.id(), Some(core.index), Dest::Lifo);
+        if let Some(prev) = core.lifo_slot.replace(task) {
+            self.push_back_local(core, prev);
+        }
+    }
+
+    /// The back of the local queue, and a sleeper woken to share it. Out of line so the
+    /// common wake (into an empty LIFO slot) stays small enough to inline.
+    #[inline(never)]
+    fn push_back_local(&self, core: &mut Core, task: Notified) {
+        core.push_back(task, self);
         // While parked (`park` is None) the worker runs these itself when the turn returns.
-        if should_notify && core.park.is_some() {
+        if core.park.is_some() {
             self.notify_parked();
         }
     }
@@ -316,19 +376,14 @@ pub(super) fn spawn_worker(
         if let Some(f) = &on_start {
             f();
         }
-        run(handle, Box::new(core), on_stop);
+        run(handle, core, on_stop);
     })?;
     Ok(())
 }
 
 /// The body of a worker thread.
-fn run(handle: Arc<Handle>, core: Box<Core>, on_stop: Option<crate::runtime::builder::Callback>) {
+fn run(handle: Arc<Handle>, core: Core, on_stop: Option<crate::runtime::builder::Callback>) {
     let index = core.index;
-    let cx = Rc::new(Context {
-        handle: handle.clone(),
-        index,
-        core: RefCell::new(None),
-    });
     // Counts the worker out even if the loop panics (a bug), so shutdown never waits forever.
     let _exit = ExitGuard {
         handle: handle.clone(),
@@ -337,10 +392,18 @@ fn run(handle: Arc<Handle>, core: Box<Core>, on_stop: Option<crate::runtime::bui
     let _current = context::set_current(&scheduler::Handle::MultiThread(handle.clone()));
     let _entered = context::enter_runtime();
     let _reactor = handle.driver.enter();
-    CURRENT.with(|c| *c.borrow_mut() = Some(cx.clone()));
-    let mut core = cx.run(core);
-    cx.shutdown_core(&mut core);
-    CURRENT.with(|c| c.borrow_mut().take());
+    LOCAL.with(|local| {
+        let installed = Installed::new(local, &handle, core);
+        let cx = Context {
+            handle: &handle,
+            local,
+            // Looked up once: every tick counts into it.
+            metrics: &handle.shared.metrics[index],
+        };
+        cx.run();
+        cx.shutdown_core();
+        drop(installed);
+    });
 }
 
 /// Runs the stop hook, then counts the worker out; the last one out finishes the shutdown.
@@ -373,50 +436,63 @@ impl Drop for ExitGuard {
     }
 }
 
-impl Context {
-    fn run(&self, mut core: Box<Core>) -> Box<Core> {
-        // Looked up once: every tick counts into it.
-        let metrics = self.metrics();
-        while !core.is_shutdown {
-            core.maintenance_in -= 1;
-            if core.maintenance_in == 0 {
-                core.maintenance_in = self.handle.config.event_interval;
-                core = self.maintenance(core);
-            }
-            if let Some(task) = core.next_task(&self.handle) {
-                core = self.run_task(task, core, metrics);
-                continue;
-            }
-            if let Some(task) = core.steal_work(&self.handle) {
-                core = self.run_task(task, core, metrics);
-                continue;
-            }
-            core = self.park(core, metrics);
-        }
-        core
+impl Context<'_> {
+    /// The core, borrowed until the guard drops; never held across task code or a driver turn.
+    #[inline]
+    fn core(&self) -> RefMut<'_, Core> {
+        RefMut::map(self.local.core.borrow_mut(), |core| {
+            core.as_mut()
+                .expect("the core is installed while the worker runs")
+        })
     }
 
-    fn metrics(&self) -> &WorkerMetrics {
-        &self.handle.shared.metrics[self.index]
+    fn run(&self) {
+        let handle = self.handle;
+        loop {
+            let mut core = self.core();
+            if core.is_shutdown {
+                return;
+            }
+            core.maintenance_in -= 1;
+            if core.maintenance_in == 0 {
+                core.maintenance_in = handle.config.event_interval;
+                drop(core);
+                self.maintenance();
+                core = self.core();
+            }
+            let task = match core.next_task(handle) {
+                Some(task) => task,
+                None => match core.steal_work(handle) {
+                    Some(task) => task,
+                    None => {
+                        drop(core);
+                        self.park();
+                        continue;
+                    }
+                },
+            };
+            core.transition_from_searching(handle);
+            drop(core);
+            self.run_task(task);
+        }
     }
 
     /// Runs `task`, then up to `MAX_LIFO_POLLS_PER_TICK` tasks it leaves in the LIFO slot,
     /// all under one coop budget.
-    fn run_task(&self, task: Notified, mut core: Box<Core>, metrics: &WorkerMetrics) -> Box<Core> {
-        core.transition_from_searching(&self.handle);
-        *self.core.borrow_mut() = Some(core);
+    #[inline]
+    fn run_task(&self, task: Notified) {
+        let metrics = self.metrics;
         let ((), exhausted) = coop::budget(|| {
             metrics.polls.incr();
             task.run();
             for lifo_polls in 0.. {
                 let task = {
-                    let mut slot = self.core.borrow_mut();
-                    let core = slot.as_mut().expect("core is present while tasks run");
+                    let mut core = self.core();
                     let Some(task) = core.lifo_slot.take() else {
                         return;
                     };
                     if lifo_polls >= MAX_LIFO_POLLS_PER_TICK || !coop::has_budget_remaining() {
-                        core.push_back(task, &self.handle);
+                        core.push_back(task, self.handle);
                         return;
                     }
                     task
@@ -429,48 +505,53 @@ impl Context {
         if exhausted {
             metrics.budget_forced_yields.incr();
         }
-        self.core
-            .borrow_mut()
-            .take()
-            .expect("core is present while tasks run")
     }
 
     /// Non-blocking driver poll and shutdown check.
-    fn maintenance(&self, mut core: Box<Core>) -> Box<Core> {
-        core = self.park_timeout(core, true);
-        core.is_shutdown = self.handle.shared.shutdown.load(SeqCst);
-        core
+    fn maintenance(&self) {
+        self.park_timeout(true);
+        self.core().is_shutdown = self.handle.shared.shutdown.load(SeqCst);
     }
 
-    fn park(&self, mut core: Box<Core>, metrics: &WorkerMetrics) -> Box<Core> {
-        if !core.transition_to_parked(&self.handle) {
-            return core;
+    fn park(&self) {
+        let handle = self.handle;
+        if !self.core().transition_to_parked(handle) {
+            return;
         }
         loop {
-            core.is_shutdown = self.handle.shared.shutdown.load(SeqCst);
-            if core.is_shutdown {
-                return core;
+            {
+                let mut core = self.core();
+                core.is_shutdown = handle.shared.shutdown.load(SeqCst);
+                if core.is_shutdown {
+                    return;
+                }
             }
-            metrics.parks.incr();
-            core = self.park_timeout(core, false);
-            metrics.unparks.incr();
+            self.metrics.parks.incr();
+            self.park_timeout(false);
+            self.metrics.unparks.incr();
+            let mut core = self.core();
             // The worker slept (in the driver, or on its condvar while another worker held
             // the driver): it is not starving I/O, so the next maintenance poll is due
             // `event_interval` busy ticks from now. Otherwise a worker that sleeps between
             // tasks would add a zero-timeout turn right after a blocking one every
             // `event_interval` wake-ups.
-            core.maintenance_in = self.handle.config.event_interval;
-            if core.transition_from_parked(&self.handle) {
-                return core;
+            core.maintenance_in = handle.config.event_interval;
+            if core.transition_from_parked(handle) {
+                return;
             }
         }
     }
 
     /// Sleeps (or, with `poll_only`, turns the driver once without blocking) with the core
-    /// stored in the context, so tasks woken by the driver land in this worker's queues.
-    fn park_timeout(&self, mut core: Box<Core>, poll_only: bool) -> Box<Core> {
-        let mut park = core.park.take().expect("parker present outside park");
-        *self.core.borrow_mut() = Some(core);
+    /// left free, so tasks woken by the driver land in this worker's queues. The parker is
+    /// out of the core meanwhile, which tells those wakes not to notify other workers: this
+    /// one looks at its queues as soon as the turn returns.
+    fn park_timeout(&self, poll_only: bool) {
+        let mut park = self
+            .core()
+            .park
+            .take()
+            .expect("parker present outside park");
         let shared = &self.handle.shared;
         match shared.driver.try_lock() {
             Ok(mut driver) => match driver.as_mut() {
@@ -483,24 +564,29 @@ impl Context {
             Err(_) if poll_only => {}
             Err(_) => park.park(None),
         }
-        let mut core = self
-            .core
-            .borrow_mut()
-            .take()
-            .expect("core present after park");
+        let mut core = self.core();
         core.park = Some(park);
         if core.should_notify_others() {
             self.handle.notify_parked();
         }
-        core
     }
 
     /// Cancels every task of the runtime and drops this worker's queue entries.
-    fn shutdown_core(&self, core: &mut Core) {
+    fn shutdown_core(&self) {
+        // From here on a wake on this thread goes through the injector, which shutdown
+        // drains, like a wake from any other thread.
+        self.local.owner.set(std::ptr::null());
         self.handle.shared.owned.close_and_shutdown_all();
-        drop(core.lifo_slot.take());
-        while let Some(task) = core.run_queue.pop() {
-            drop(task);
+        // Each entry is taken out under a short borrow and dropped after it: dropping one
+        // can run a task's destructor.
+        let lifo = self.core().lifo_slot.take();
+        drop(lifo);
+        loop {
+            let task = self.core().run_queue.pop();
+            match task {
+                Some(task) => drop(task),
+                None => break,
+            }
         }
     }
 }
@@ -613,23 +699,31 @@ impl Core {
     }
 
     /// Back of the local queue; if full, the older half goes to the injector first.
+    #[inline]
     fn push_back(&mut self, task: Notified, handle: &Handle) {
         if self.run_queue.len() >= LOCAL_QUEUE_CAPACITY {
-            let mut moved = 0;
-            while moved < LOCAL_QUEUE_CAPACITY / 2 {
-                let Some(old) = self.run_queue.pop() else {
-                    break;
-                };
-                trace::schedule(old.id(), Some(self.index), Dest::Inject);
-                handle.shared.inject.push(old);
-                moved += 1;
-            }
-            handle.shared.metrics[self.index]
-                .overflows
-                .add(moved as u64);
+            self.overflow(handle);
         }
         trace::schedule(task.id(), Some(self.index), Dest::Local);
         self.run_queue.push(task);
+    }
+
+    /// Moves the older half of the (full) local queue to the injector.
+    #[cold]
+    #[inline(never)]
+    fn overflow(&mut self, handle: &Handle) {
+        let mut moved = 0;
+        while moved < LOCAL_QUEUE_CAPACITY / 2 {
+            let Some(old) = self.run_queue.pop() else {
+                break;
+            };
+            trace::schedule(old.id(), Some(self.index), Dest::Inject);
+            handle.shared.inject.push(old);
+            moved += 1;
+        }
+        handle.shared.metrics[self.index]
+            .overflows
+            .add(moved as u64);
     }
 
     fn has_tasks(&self) -> bool {
