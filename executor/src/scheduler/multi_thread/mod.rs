@@ -3,7 +3,7 @@
 //! # Queues
 //!
 //! Every worker owns a bounded FIFO *local queue* (a `crossbeam_deque::Worker`, capacity
-//! [`LOCAL_QUEUE_CAPACITY`](worker::LOCAL_QUEUE_CAPACITY), of which the owner pops the front
+//! [`LOCAL_QUEUE_CAPACITY`](self::core::LOCAL_QUEUE_CAPACITY), of which the owner pops the front
 //! and thieves steal about half) and a one-task *LIFO slot*. A task woken or spawned by a task
 //! running on the worker goes into the LIFO slot and runs right after the current task, while
 //! its data is still in cache — the pattern of a request handler waking the task that answers
@@ -25,6 +25,7 @@
 //! on a condvar ([`super::park`]). Every `event_interval` ticks a busy worker polls the driver
 //! without blocking if no one is parked on it, so I/O is not starved by a CPU-bound queue.
 
+mod core;
 mod idle;
 #[cfg(all(test, not(loom)))]
 mod tests;

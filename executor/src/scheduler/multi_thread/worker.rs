@@ -1,4 +1,5 @@
-//! One worker thread: its run loop, its queues, and how tasks get scheduled onto it.
+//! One worker thread: its run loop, the state its workers share, and how tasks get scheduled
+//! onto it. The worker's own queues and stealing are in [`core`](super::core).
 //!
 //! The loop, once per *tick*:
 //!
@@ -17,6 +18,7 @@
 //! tagged with the address of its runtime: a wake on a worker thread compares the tag and
 //! queues locally, with no lookup and nothing moved in or out around each task or driver turn.
 
+use super::core::Core;
 use super::idle::Idle;
 use super::Handle;
 use crate::coop;
@@ -24,9 +26,9 @@ use crate::driver::{Driver, DriverHandle};
 use crate::loom::atomic::{AtomicBool, Ordering::SeqCst};
 use crate::loom::{lock, Condvar, Mutex};
 use crate::runtime::builder::ThreadConfig;
+use crate::scheduler;
 use crate::scheduler::park::{Parker, Unparker};
 use crate::scheduler::stats::{CachePadded, WorkerMetrics};
-use crate::scheduler::{self, rand::FastRand};
 use crate::trace::{self, Dest};
 use crate::{context, task};
 use crossbeam_deque::{Injector, Steal, Stealer, Worker as LocalQueue};
@@ -34,29 +36,22 @@ use std::cell::{Cell, RefCell, RefMut};
 use std::sync::Arc;
 use std::time::Instant;
 
-type Notified = task::Notified<Arc<Handle>>;
-
-/// Tasks a local queue holds before half of it overflows into the injector. crossbeam's deque
-/// is unbounded, so the bound is enforced here, on push.
-pub(crate) const LOCAL_QUEUE_CAPACITY: usize = 256;
+pub(super) type Notified = task::Notified<Arc<Handle>>;
 
 /// LIFO-slot polls allowed back to back after one task; the next one goes to the back of the
 /// local queue, so a ping-pong pair cannot monopolise the worker.
 pub(crate) const MAX_LIFO_POLLS_PER_TICK: usize = 3;
 
-/// Most tasks one steal takes from a sibling (crossbeam never takes more than half).
-const STEAL_BATCH_LIMIT: usize = LOCAL_QUEUE_CAPACITY / 2;
-
 /// State shared by all workers of one runtime.
 pub(crate) struct Shared {
-    remotes: Box<[Remote]>,
-    inject: Injector<Notified>,
-    idle: Idle,
+    pub(super) remotes: Box<[Remote]>,
+    pub(super) inject: Injector<Notified>,
+    pub(super) idle: Idle,
     pub(super) owned: task::list::OwnedTasks<Arc<Handle>>,
     shutdown: AtomicBool,
     /// The reactor driver; an idle worker parks in it if it wins the `try_lock`.
     driver: Mutex<Option<Driver>>,
-    metrics: Box<[CachePadded<WorkerMetrics>]>,
+    pub(super) metrics: Box<[CachePadded<WorkerMetrics>]>,
     /// Workers still running, and whether the last one finished the cleanup.
     exit: Mutex<ExitState>,
     exited: Condvar,
@@ -68,27 +63,9 @@ struct ExitState {
 }
 
 /// What other threads may touch of a worker.
-struct Remote {
-    steal: Stealer<Notified>,
+pub(super) struct Remote {
+    pub(super) steal: Stealer<Notified>,
     unpark: Unparker,
-}
-
-/// What only the worker thread touches. It lives in the thread's [`LOCAL`] for the whole life
-/// of the worker, so a wake on this thread finds the queues without a lookup.
-pub(crate) struct Core {
-    index: usize,
-    /// Ticks left until the next maintenance (counting down instead of taking
-    /// `tick % event_interval` saves a division per tick).
-    maintenance_in: u32,
-    /// Ticks left until the injector is checked before the local queue.
-    inject_first_in: u32,
-    lifo_slot: Option<Notified>,
-    run_queue: LocalQueue<Notified>,
-    is_searching: bool,
-    is_shutdown: bool,
-    /// `None` while the worker is parked (wakes during a driver turn then do not notify).
-    park: Option<Parker>,
-    rand: FastRand,
 }
 
 /// The worker this thread runs, where wakes on this thread go.
@@ -169,17 +146,7 @@ impl Shared {
                 steal: run_queue.stealer(),
                 unpark: park.unparker(),
             });
-            cores.push(Core {
-                index,
-                maintenance_in: config.event_interval,
-                inject_first_in: config.global_queue_interval,
-                lifo_slot: None,
-                run_queue,
-                is_searching: false,
-                is_shutdown: false,
-                park: Some(park),
-                rand: FastRand::new(),
-            });
+            cores.push(Core::new(index, run_queue, park, config));
         }
         let shared = Shared {
             remotes: remotes.into_boxed_slice(),
@@ -256,7 +223,7 @@ impl Shared {
         true
     }
 
-    fn pop_inject(&self) -> Option<Notified> {
+    pub(super) fn pop_inject(&self) -> Option<Notified> {
         loop {
             match self.inject.steal() {
                 Steal::Success(task) => return Some(task),
@@ -347,14 +314,14 @@ impl Handle {
     }
 
     /// Wakes a sleeping worker if no one is searching.
-    fn notify_parked(&self) {
+    pub(super) fn notify_parked(&self) {
         if let Some(index) = self.shared.idle.worker_to_notify() {
             self.shared.remotes[index].unpark.unpark();
         }
     }
 
     /// Called by the last searcher to park: any queued work left behind gets a worker.
-    fn notify_if_work_pending(&self) {
+    pub(super) fn notify_if_work_pending(&self) {
         let pending = self.shared.remotes.iter().any(|r| !r.steal.is_empty())
             || !self.shared.inject.is_empty();
         if pending {
@@ -588,200 +555,5 @@ impl Context<'_> {
                 None => break,
             }
         }
-    }
-}
-
-impl Core {
-    fn next_local_task(&mut self) -> Option<Notified> {
-        self.lifo_slot.take().or_else(|| self.run_queue.pop())
-    }
-
-    fn next_task(&mut self, handle: &Handle) -> Option<Notified> {
-        self.inject_first_in -= 1;
-        if self.inject_first_in == 0 {
-            self.inject_first_in = handle.config.global_queue_interval;
-            // Fairness: injected tasks must not wait behind an endless local queue.
-            return handle
-                .shared
-                .pop_inject()
-                .or_else(|| self.next_local_task());
-        }
-        if let Some(task) = self.next_local_task() {
-            return Some(task);
-        }
-        self.steal_from_inject(handle)
-    }
-
-    /// Moves a batch of the injector into the (empty) local queue and returns one task.
-    #[inline]
-    fn steal_from_inject(&mut self, handle: &Handle) -> Option<Notified> {
-        // Checked inline: an idle worker asks twice per tick, and usually finds it empty.
-        if handle.shared.inject.is_empty() {
-            return None;
-        }
-        self.steal_batch_from_inject(handle)
-    }
-
-    fn steal_batch_from_inject(&mut self, handle: &Handle) -> Option<Notified> {
-        let inject = &handle.shared.inject;
-        let room = LOCAL_QUEUE_CAPACITY
-            .saturating_sub(self.run_queue.len())
-            .min(LOCAL_QUEUE_CAPACITY / 2);
-        // An even share per worker, so one worker does not swallow a burst the others could run.
-        let limit = (inject.len() / handle.shared.num_workers() + 1)
-            .min(room)
-            .max(1);
-        let before = self.run_queue.len();
-        loop {
-            match inject.steal_batch_with_limit_and_pop(&self.run_queue, limit) {
-                Steal::Success(task) => {
-                    let count = self.run_queue.len() - before + 1;
-                    let m = &handle.shared.metrics[self.index];
-                    m.steal_operations.incr();
-                    m.stolen_tasks.add(count as u64);
-                    trace::steal(self.index, None, count);
-                    return Some(task);
-                }
-                Steal::Empty => return None,
-                Steal::Retry => std::hint::spin_loop(),
-            }
-        }
-    }
-
-    /// Searching: steal from a random sibling, then from the injector.
-    fn steal_work(&mut self, handle: &Handle) -> Option<Notified> {
-        if !self.transition_to_searching(handle) {
-            return None;
-        }
-        let n = handle.shared.num_workers();
-        let start = self.rand.next_n(n);
-        for i in 0..n {
-            // `start + i` is below `2 * n`: one subtraction instead of a division.
-            let mut victim = start + i;
-            if victim >= n {
-                victim -= n;
-            }
-            if victim == self.index {
-                continue;
-            }
-            if let Some(task) = self.steal_from(handle, victim) {
-                return Some(task);
-            }
-        }
-        self.steal_from_inject(handle)
-    }
-
-    fn steal_from(&mut self, handle: &Handle, victim: usize) -> Option<Notified> {
-        let stealer = &handle.shared.remotes[victim].steal;
-        // A racy look, as a steal's own `Empty` is: skipping an empty queue here saves the
-        // epoch pin a steal attempt costs, on every search of an idle worker.
-        if stealer.is_empty() {
-            return None;
-        }
-        let before = self.run_queue.len();
-        let limit = STEAL_BATCH_LIMIT.min(LOCAL_QUEUE_CAPACITY - before);
-        // Retry is contention with the owner or another thief: a few more tries, then move on.
-        for _ in 0..4 {
-            match stealer.steal_batch_with_limit_and_pop(&self.run_queue, limit) {
-                Steal::Success(task) => {
-                    let count = self.run_queue.len() - before + 1;
-                    let m = &handle.shared.metrics[self.index];
-                    m.steal_operations.incr();
-                    m.stolen_tasks.add(count as u64);
-                    trace::steal(self.index, Some(victim), count);
-                    return Some(task);
-                }
-                Steal::Empty => return None,
-                Steal::Retry => std::hint::spin_loop(),
-            }
-        }
-        None
-    }
-
-    /// Back of the local queue; if full, the older half goes to the injector first.
-    #[inline]
-    fn push_back(&mut self, task: Notified, handle: &Handle) {
-        if self.run_queue.len() >= LOCAL_QUEUE_CAPACITY {
-            self.overflow(handle);
-        }
-        trace::schedule(task.id(), Some(self.index), Dest::Local);
-        self.run_queue.push(task);
-    }
-
-    /// Moves the older half of the (full) local queue to the injector.
-    #[cold]
-    #[inline(never)]
-    fn overflow(&mut self, handle: &Handle) {
-        let mut moved = 0;
-        while moved < LOCAL_QUEUE_CAPACITY / 2 {
-            let Some(old) = self.run_queue.pop() else {
-                break;
-            };
-            trace::schedule(old.id(), Some(self.index), Dest::Inject);
-            handle.shared.inject.push(old);
-            moved += 1;
-        }
-        handle.shared.metrics[self.index]
-            .overflows
-            .add(moved as u64);
-    }
-
-    fn has_tasks(&self) -> bool {
-        self.lifo_slot.is_some() || !self.run_queue.is_empty()
-    }
-
-    fn should_notify_others(&self) -> bool {
-        // A searcher will be followed by a wake-up of its own when it finds work.
-        !self.is_searching && usize::from(self.lifo_slot.is_some()) + self.run_queue.len() > 1
-    }
-
-    fn transition_to_searching(&mut self, handle: &Handle) -> bool {
-        if !self.is_searching {
-            self.is_searching = handle.shared.idle.transition_worker_to_searching();
-        }
-        self.is_searching
-    }
-
-    fn transition_from_searching(&mut self, handle: &Handle) {
-        if !self.is_searching {
-            return;
-        }
-        self.is_searching = false;
-        if handle.shared.idle.transition_worker_from_searching() {
-            // We were the last searcher and found work: there may be more, so hand the
-            // searching role on.
-            handle.notify_parked();
-        }
-    }
-
-    fn transition_to_parked(&mut self, handle: &Handle) -> bool {
-        if self.has_tasks() {
-            return false;
-        }
-        let was_last_searcher = handle
-            .shared
-            .idle
-            .transition_worker_to_parked(self.index, self.is_searching);
-        self.is_searching = false;
-        if was_last_searcher {
-            handle.notify_if_work_pending();
-        }
-        true
-    }
-
-    fn transition_from_parked(&mut self, handle: &Handle) -> bool {
-        if self.has_tasks() {
-            // The driver woke tasks onto our queue. If a producer also picked us, it counted us
-            // as searching; otherwise we take ourselves off the sleeper list, not searching.
-            self.is_searching = !handle.shared.idle.unpark_worker_by_id(self.index);
-            return true;
-        }
-        if handle.shared.idle.is_parked(self.index) {
-            // Spurious (a driver turn with nothing for us): keep sleeping.
-            return false;
-        }
-        // Picked by `worker_to_notify`, which counted us as searching.
-        self.is_searching = true;
-        true
     }
 }
