@@ -10,6 +10,7 @@
 //! `EMFILE` keeps the readiness), `socket.rs` (options set before `bind`/`connect`),
 //! `split.rs` and `split_owned.rs` (the halves), and `../happy_eyeballs.rs` (RFC 8305).
 
+mod connect;
 mod listener;
 mod socket;
 mod split;
