@@ -132,14 +132,9 @@ fn out_of_units(c: &Cell<u32>, word: u32) -> bool {
 /// [module docs](self) for the guard. An operation that checks first and only spends when it
 /// can complete uses [`poll_spend`] instead, which needs no guard.
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
-    if take_unit() {
-        Poll::Ready(RestoreOnPending {
-            refund: Cell::new(true),
-        })
-    } else {
-        cx.waker().wake_by_ref();
-        Poll::Pending
-    }
+    poll_spend(cx).map(|()| RestoreOnPending {
+        refund: Cell::new(true),
+    })
 }
 
 /// For an operation that already knows it can complete (its resource is ready): spends one

@@ -201,17 +201,8 @@ impl RegistrationSet {
         let index = match synced.free.pop() {
             Some(index) => index,
             None if synced.len < MAX_SLOTS => {
-                let index = synced.len;
-                let at = SlotIndex::of(index);
-                // The first slot of a page creates it, under the lock, so one thread does.
-                self.pages[at.page].get_or_init(|| {
-                    let first = index;
-                    (0..page_len(at.page))
-                        .map(|i| ScheduledIo::new(token(first + i, 0)))
-                        .collect()
-                });
                 synced.len += 1;
-                index
+                synced.len - 1
             }
             None => {
                 return Err(io::Error::new(
@@ -224,9 +215,13 @@ impl RegistrationSet {
             }
         };
         let at = SlotIndex::of(index);
-        let Some(page) = self.pages[at.page].get() else {
-            unreachable!("slot {index} was handed out before, or its page was just created");
-        };
+        // A page is created by its first slot's allocation, under the lock, so by one thread.
+        let page = self.pages[at.page].get_or_init(|| {
+            let first = page_len(at.page) - page_len(0);
+            (0..page_len(at.page))
+                .map(|i| ScheduledIo::new(token(first + i, 0)))
+                .collect()
+        });
         let slot = SlotRef {
             page: page.clone(),
             offset: at.offset,
@@ -270,12 +265,16 @@ impl RegistrationSet {
     /// The single place slots are released in normal operation (the trace point for
     /// "registration release").
     pub(crate) fn release(&self) -> usize {
-        let mut synced = self.lock();
+        self.free_pending(&mut self.lock())
+    }
+
+    /// Frees every slot queued in `synced` (the caller holds the lock); returns how many.
+    fn free_pending(&self, synced: &mut Synced) -> usize {
         let mut pending = std::mem::take(&mut synced.pending_release);
         self.num_pending_release.store(0, Ordering::Release);
         let freed = pending
             .iter()
-            .filter(|&&token| self.free_slot(&mut synced, token))
+            .filter(|&&token| self.free_slot(synced, token))
             .count();
         trace!(
             Layer::Reactor,
@@ -312,12 +311,7 @@ impl RegistrationSet {
             return None;
         }
         synced.is_shutdown = true;
-        let pending = std::mem::take(&mut synced.pending_release);
-        self.num_pending_release.store(0, Ordering::Release);
-        let freed = pending
-            .iter()
-            .filter(|&&token| self.free_slot(&mut synced, token))
-            .count();
+        let freed = self.free_pending(&mut synced);
         let mut free = std::mem::take(&mut synced.free);
         free.sort_unstable();
         let live = (0..synced.len)

@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::io;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{self, AtomicUsize};
 use std::task::{Context, Poll, Waker};
 
 use corium_selector_sys::trace::Layer;
@@ -206,15 +206,17 @@ impl ScheduledIo {
     /// The token of the source in this slot.
     #[inline]
     pub(crate) fn token(&self) -> usize {
-        // Acquire pairs with `set_token`: whoever sees a token also sees the slot reset that
-        // preceded it.
-        self.token.load(std::sync::atomic::Ordering::Acquire)
+        // Acquire pairs with `set_token`'s release: a reader that sees a freed slot's new
+        // token also sees everything before the free. What orders the next occupant's
+        // `reset` before the driver's first event for it is the selector registration the
+        // allocating thread makes after the reset, which the kernel orders before any event
+        // it reports for that token.
+        self.token.load(atomic::Ordering::Acquire)
     }
 
     /// The slab gives the slot a new token (freed: the generation moved on).
     pub(crate) fn set_token(&self, token: usize) {
-        self.token
-            .store(token, std::sync::atomic::Ordering::Release);
+        self.token.store(token, atomic::Ordering::Release);
     }
 
     /// The slab hands this slot to a new source: no readiness, no waiters.
