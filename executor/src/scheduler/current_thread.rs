@@ -28,12 +28,13 @@ use crate::loom::atomic::{
 };
 use crate::loom::{lock, Mutex};
 use crate::scheduler::block_on::ThreadParker;
+use crate::scheduler::local::Tagged;
 use crate::scheduler::park::{Parker, Unparker};
 use crate::scheduler::stats::{CachePadded, WorkerMetrics};
 use crate::scheduler::Config;
 use crate::task::{self, Id, JoinHandle, Schedule, Task};
 use crate::trace::{self, Dest};
-use std::cell::{Cell, RefCell};
+
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::{pin, Pin};
@@ -81,22 +82,12 @@ struct Core {
     park: Parker,
 }
 
-/// The local run queue of the runtime this thread drives, where wakes on this thread go.
-struct Local {
-    /// Address of that runtime's [`Handle`], null when the thread drives none. Only ever
-    /// compared with a handle's address, never dereferenced; it cannot go stale, because the
-    /// [`CoreGuard`] that sets it borrows the handle and resets it when dropped.
-    owner: Cell<*const Handle>,
-    tasks: RefCell<VecDeque<Notified>>,
-}
+/// The local run queue of the runtime this thread drives, where wakes on this thread go. Its
+/// owner is set by the [`CoreGuard`], which borrows the handle and resets it when dropped.
+type Local = Tagged<Handle, VecDeque<Notified>>;
 
 thread_local! {
-    static LOCAL: Local = const {
-        Local {
-            owner: Cell::new(std::ptr::null()),
-            tasks: RefCell::new(VecDeque::new()),
-        }
-    };
+    static LOCAL: Local = const { Tagged::new(VecDeque::new()) };
 }
 
 impl Handle {
@@ -250,7 +241,7 @@ impl Handle {
         let driver = guard.as_mut().and_then(|guard| {
             // Taken out before it is dropped: dropping an entry may wake another task, which
             // pushes onto the queue again.
-            let tasks = LOCAL.with(|l| l.tasks.take());
+            let tasks = LOCAL.with(|l| l.value().take());
             drop(tasks);
             guard.core().driver.take()
         });
@@ -301,7 +292,7 @@ impl Handle {
         LOCAL.with(|l| {
             // No borrow of the queue outlives the statement that takes it, and none is taken
             // around user code, so this one cannot conflict.
-            let mut tasks = l.tasks.borrow_mut();
+            let mut tasks = l.value().borrow_mut();
             let task = tasks.pop_front();
             self.shared
                 .metrics
@@ -367,10 +358,7 @@ impl Schedule for Arc<Handle> {
     fn schedule(&self, task: Notified) {
         let this = Arc::as_ptr(self);
         let rejected = LOCAL.try_with(|l| {
-            if !std::ptr::eq(l.owner.get(), this) {
-                return Some(task);
-            }
-            let Ok(mut tasks) = l.tasks.try_borrow_mut() else {
+            let Some(mut tasks) = l.borrow_for(this) else {
                 return Some(task);
             };
             trace::schedule(task.id(), Some(0), Dest::Local);
@@ -410,9 +398,9 @@ impl<'a> CoreGuard<'a> {
         let tasks = std::mem::take(&mut core.tasks);
         let (prev_owner, prev_tasks) = LOCAL.with(|l| {
             (
-                l.owner.replace(Arc::as_ptr(handle)),
+                l.set_owner(Arc::as_ptr(handle)),
                 // Never borrowed here: queue borrows are statement-long and take no user code.
-                l.tasks.replace(tasks),
+                l.value().replace(tasks),
             )
         });
         CoreGuard {
@@ -438,8 +426,8 @@ impl Drop for CoreGuard<'_> {
         let prev_tasks = std::mem::take(&mut self.prev_tasks);
         // On thread exit the slot may already be gone (and the queue dropped with it).
         if let Ok(tasks) = LOCAL.try_with(|l| {
-            l.owner.set(self.prev_owner);
-            l.tasks.replace(prev_tasks)
+            l.set_owner(self.prev_owner);
+            l.value().replace(prev_tasks)
         }) {
             core.tasks = tasks;
         }

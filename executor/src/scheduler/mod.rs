@@ -9,6 +9,7 @@
 
 pub(crate) mod block_on;
 pub(crate) mod current_thread;
+pub(crate) mod local;
 pub(crate) mod multi_thread;
 pub(crate) mod park;
 pub(crate) mod rand;

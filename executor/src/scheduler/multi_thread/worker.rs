@@ -27,12 +27,13 @@ use crate::loom::atomic::{AtomicBool, Ordering::SeqCst};
 use crate::loom::{lock, Condvar, Mutex};
 use crate::runtime::builder::ThreadConfig;
 use crate::scheduler;
+use crate::scheduler::local::Tagged;
 use crate::scheduler::park::{Parker, Unparker};
 use crate::scheduler::stats::{CachePadded, WorkerMetrics};
 use crate::trace::{self, Dest};
 use crate::{context, task};
 use crossbeam_deque::{Injector, Steal, Stealer, Worker as LocalQueue};
-use std::cell::{Cell, RefCell, RefMut};
+use std::cell::RefMut;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -68,30 +69,18 @@ pub(super) struct Remote {
     unpark: Unparker,
 }
 
-/// The worker this thread runs, where wakes on this thread go.
+/// The worker this thread runs, where wakes on this thread go (`Some` while the thread runs
+/// a worker; owner: this runtime's [`Handle`]).
 ///
-/// A wake has nothing but the task's scheduler handle, so it compares the handle's address
-/// with [`owner`](Self::owner) and, if they match, queues the task in the core right here.
-/// The worker loop borrows the core only for stretches that run no task code and do not turn
-/// the driver, so a wake from a task or from the driver always finds it free; anything else
-/// (another thread, another runtime, a wake during shutdown) goes through the injector.
-struct Local {
-    /// Address of the [`Handle`] of the runtime this thread works for; null on any other
-    /// thread and once the worker shuts down. Only compared with a handle's address, never
-    /// dereferenced; it cannot go stale, because [`Installed`] resets it before the worker's
-    /// `Arc<Handle>` is dropped.
-    owner: Cell<*const Handle>,
-    /// `Some` while the thread runs a worker.
-    core: RefCell<Option<Core>>,
-}
+/// A wake whose handle matches the owner queues the task in the core right here. The worker
+/// loop borrows the core only for stretches that run no task code and do not turn the driver,
+/// so a wake from a task or from the driver always finds it free; anything else (another
+/// thread, another runtime, a wake during shutdown) goes through the injector. [`Installed`]
+/// resets the owner before the worker's `Arc<Handle>` is dropped.
+type Local = Tagged<Handle, Option<Core>>;
 
 thread_local! {
-    static LOCAL: Local = const {
-        Local {
-            owner: Cell::new(std::ptr::null()),
-            core: RefCell::new(None),
-        }
-    };
+    static LOCAL: Local = const { Tagged::new(None) };
 }
 
 /// The worker loop's view of its thread: the runtime, and this thread's [`Local`].
@@ -109,20 +98,20 @@ struct Installed<'a> {
 
 impl<'a> Installed<'a> {
     fn new(local: &'a Local, handle: &Handle, core: Core) -> Installed<'a> {
-        local.owner.set(handle);
-        *local.core.borrow_mut() = Some(core);
+        local.set_owner(handle);
+        *local.value().borrow_mut() = Some(core);
         Installed { local }
     }
 }
 
 impl Drop for Installed<'_> {
     fn drop(&mut self) {
-        self.local.owner.set(std::ptr::null());
+        self.local.set_owner(std::ptr::null());
         // Taken out first, dropped after the borrow ends: dropping queue entries can run task
         // destructors, whose wakes must not find the cell borrowed.
         let core = self
             .local
-            .core
+            .value()
             .try_borrow_mut()
             .ok()
             .and_then(|mut core| core.take());
@@ -250,10 +239,7 @@ impl Handle {
     #[inline(never)]
     pub(super) fn schedule_task(&self, task: Notified, is_yield: bool) {
         let rejected = LOCAL.try_with(move |local| {
-            if !std::ptr::eq(local.owner.get(), self) {
-                return Some(task);
-            }
-            let Ok(mut slot) = local.core.try_borrow_mut() else {
+            let Some(mut slot) = local.borrow_for(self) else {
                 return Some(task);
             };
             match slot.as_mut() {
@@ -407,7 +393,7 @@ impl Context<'_> {
     /// The core, borrowed until the guard drops; never held across task code or a driver turn.
     #[inline]
     fn core(&self) -> RefMut<'_, Core> {
-        RefMut::map(self.local.core.borrow_mut(), |core| {
+        RefMut::map(self.local.value().borrow_mut(), |core| {
             core.as_mut()
                 .expect("the core is installed while the worker runs")
         })
@@ -542,7 +528,7 @@ impl Context<'_> {
     fn shutdown_core(&self) {
         // From here on a wake on this thread goes through the injector, which shutdown
         // drains, like a wake from any other thread.
-        self.local.owner.set(std::ptr::null());
+        self.local.set_owner(std::ptr::null());
         self.handle.shared.owned.close_and_shutdown_all();
         // Each entry is taken out under a short borrow and dropped after it: dropping one
         // can run a task's destructor.
