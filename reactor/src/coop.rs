@@ -71,6 +71,7 @@ thread_local! {
 struct ResetGuard(u32);
 
 impl Drop for ResetGuard {
+    #[inline]
     fn drop(&mut self) {
         // If the thread-local is already gone the thread is exiting: nothing to restore.
         let _ = CURRENT.try_with(|c| c.set(self.0));
