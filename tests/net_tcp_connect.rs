@@ -130,6 +130,61 @@ both_flavors! {
         assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
     }
 
+    async fn connect_keeps_the_last_of_two_different_errors() {
+        // Two addresses that fail with *different* errors, so the test sees which one wins.
+        // A closed loopback port refuses (ConnectionRefused). A TCP connect to a multicast
+        // address is refused by the kernel itself inside connect(2), before any packet
+        // leaves: Linux answers ENETUNREACH (tcp_v4_connect rejects multicast/broadcast
+        // routes), the BSDs EAFNOSUPPORT. 255.255.255.255 was the other candidate, but its
+        // EACCES is the UDP answer (a TCP connect gets ENETUNREACH on Linux too, checked on
+        // the build host), and how other systems treat a TCP connect to it varies.
+        let closed: SocketAddr = {
+            let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            l.local_addr().unwrap()
+        };
+        let multicast: SocketAddr = "224.0.0.1:1".parse().unwrap();
+
+        let alone = TcpStream::connect(multicast).await.unwrap_err();
+        assert_ne!(alone.kind(), ErrorKind::ConnectionRefused, "{alone}");
+        #[cfg(target_os = "linux")]
+        assert_eq!(alone.kind(), ErrorKind::NetworkUnreachable, "{alone}");
+        let refused = TcpStream::connect(closed).await.unwrap_err();
+        assert_eq!(refused.kind(), ErrorKind::ConnectionRefused, "{refused}");
+
+        // Whichever comes last decides the error.
+        let err = TcpStream::connect(&[multicast, closed][..]).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ConnectionRefused, "[multicast, closed]: {err}");
+        let err = TcpStream::connect(&[closed, multicast][..]).await.unwrap_err();
+        assert_eq!(err.kind(), alone.kind(), "[closed, multicast]: {err}");
+        assert_eq!(err.raw_os_error(), alone.raw_os_error(), "[closed, multicast]: {err}");
+    }
+
+    async fn socket_addr_v4_and_v6_forms_connect() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let SocketAddr::V4(v4) = listener.local_addr().unwrap() else {
+            panic!("bound 127.0.0.1, got an IPv6 address");
+        };
+        connect_and_accept(&listener, "SocketAddrV4", TcpStream::connect(v4)).await;
+        connect_and_accept(&listener, "&SocketAddrV4", TcpStream::connect(&v4)).await;
+
+        if ipv6_loopback() {
+            let listener6 = TcpListener::bind("[::1]:0").await.unwrap();
+            let SocketAddr::V6(v6) = listener6.local_addr().unwrap() else {
+                panic!("bound [::1], got an IPv4 address");
+            };
+            connect_and_accept(&listener6, "SocketAddrV6", TcpStream::connect(v6)).await;
+            connect_and_accept(
+                &listener6,
+                "(IpAddr::V6, u16)",
+                TcpStream::connect((IpAddr::V6(Ipv6Addr::LOCALHOST), v6.port())),
+            )
+            .await;
+        } else {
+            eprintln!("skipping the SocketAddrV6 case: this host has no IPv6 loopback");
+        }
+        assert_eq!(Handle::current().metrics().num_blocking_threads(), 0);
+    }
+
     async fn no_address_and_malformed_input_are_invalid_input() {
         let err = TcpStream::connect(&[][..]).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput);

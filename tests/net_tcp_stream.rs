@@ -9,9 +9,9 @@ use std::io::{ErrorKind, IoSlice, IoSliceMut, Read, Write};
 use std::time::Duration;
 
 use corium::time::timeout;
-use corium_net::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use corium_net::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use corium_net::{Interest, TcpListener, TcpStream};
-use net_common::{join, Pattern};
+use net_common::{join, poll_once, Pattern};
 
 /// A connected pair: (client, server).
 async fn pair() -> (TcpStream, TcpStream) {
@@ -167,15 +167,17 @@ both_flavors! {
         let (mut client, mut server) = pair().await;
         client.write_all(b"hello").await.unwrap();
 
+        // One 5-byte write is one loopback segment: a peek sees all of it or nothing.
         let mut peeked = [0; 16];
         let n = server.peek(&mut peeked).await.unwrap();
-        assert!(n >= 1 && peeked[..n] == b"hello"[..n]);
+        assert_eq!(&peeked[..n], b"hello");
 
-        // poll_peek sees the same bytes.
+        // poll_peek sees the same bytes, reports their count and fills exactly that much.
         let mut storage = [0; 16];
         let mut rb = ReadBuf::new(&mut storage);
         let m = poll_fn(|cx| server.poll_peek(cx, &mut rb)).await.unwrap();
-        assert_eq!(rb.filled(), &b"hello"[..m]);
+        assert_eq!(m, 5);
+        assert_eq!(rb.filled(), b"hello");
 
         let mut read = [0; 5];
         server.read_exact(&mut read).await.unwrap();
@@ -359,4 +361,254 @@ fn std_view(stream: &TcpStream) -> std::mem::ManuallyDrop<std::net::TcpStream> {
     // SAFETY: the fd is open for as long as `stream` lives (the view never outlives the
     // closure that borrows `stream`), and `ManuallyDrop` keeps the view from closing it.
     std::mem::ManuallyDrop::new(unsafe { std::net::TcpStream::from_raw_fd(stream.as_raw_fd()) })
+}
+
+/// Fails if `r` yields anything, end of stream included, within a quiet spell. On loopback a
+/// FIN or a byte arrives within microseconds of being sent, so a read still pending after
+/// 100 ms means the peer sent neither; there is no event to wait for instead, since the point
+/// is that nothing happens.
+async fn assert_no_eof<R: AsyncRead + Unpin>(r: &mut R) {
+    let mut buf = [0; 8];
+    if let Ok(res) = timeout(Duration::from_millis(100), r.read(&mut buf)).await {
+        panic!("expected an open, silent stream; the read returned {res:?}");
+    }
+}
+
+/// The same checks through either kind of halves of a stream whose peer is `$client`: the
+/// write half's readiness and `try_write*` reach the peer; the read half's `peek` and
+/// `poll_peek` see the peer's bytes without taking them, and the reads that follow
+/// (`AsyncRead`, then `try_read`) still get every byte.
+macro_rules! check_halves {
+    ($rd:ident, $wr:ident, $client:ident) => {{
+        let ready = $wr.ready(Interest::WRITABLE).await.unwrap();
+        assert!(ready.is_writable(), "{ready:?}");
+        $wr.writable().await.unwrap();
+        // A fresh connection's send buffer is empty: both writes go through whole.
+        assert_eq!($wr.try_write(b"pi").unwrap(), 2);
+        let bufs = [IoSlice::new(b"n"), IoSlice::new(b"g")];
+        assert_eq!($wr.try_write_vectored(&bufs).unwrap(), 2);
+        let mut ping = [0; 4];
+        $client.read_exact(&mut ping).await.unwrap();
+        assert_eq!(&ping, b"ping");
+
+        let mut buf = [0; 16];
+        assert_eq!(
+            $rd.try_read(&mut buf).unwrap_err().kind(),
+            ErrorKind::WouldBlock
+        );
+        $client.write_all(b"hello").await.unwrap();
+        let ready = $rd.ready(Interest::READABLE).await.unwrap();
+        assert!(ready.is_readable(), "{ready:?}");
+
+        // One 5-byte write is one loopback segment: peeks see all of it.
+        let n = $rd.peek(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"hello");
+        let mut storage = [0; 16];
+        let mut rb = ReadBuf::new(&mut storage);
+        let m = poll_fn(|cx| $rd.poll_peek(cx, &mut rb)).await.unwrap();
+        assert_eq!((m, rb.filled()), (5, &b"hello"[..]));
+
+        let mut he = [0; 2];
+        $rd.read_exact(&mut he).await.unwrap();
+        assert_eq!(&he, b"he");
+        $rd.readable().await.unwrap();
+        let mut rest = [0; 16];
+        assert_eq!($rd.try_read(&mut rest).unwrap(), 3);
+        assert_eq!(&rest[..3], b"llo");
+        let mut slices = [IoSliceMut::new(&mut rest)];
+        let err = $rd.try_read_vectored(&mut slices).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::WouldBlock, "drained: {err}");
+    }};
+}
+
+both_flavors! {
+    async fn borrowed_halves_peek_ready_and_try_calls() {
+        let (mut client, mut server) = pair().await;
+        let (mut rd, wr) = server.split();
+        check_halves!(rd, wr, client);
+    }
+
+    async fn owned_halves_peek_ready_and_try_calls() {
+        let (mut client, server) = pair().await;
+        let (mut rd, wr) = server.into_split();
+        check_halves!(rd, wr, client);
+    }
+
+    async fn a_freshly_reunited_stream_stays_open_both_ways() {
+        // Both ways of reuniting; neither may shut the write direction down.
+        for write_half_reunites in [false, true] {
+            let (client, mut server) = pair().await;
+            let (rd, wr) = client.into_split();
+            let reunited = if write_half_reunites { wr.reunite(rd) } else { rd.reunite(wr) };
+            let mut client = reunited.expect("halves of one stream reunite");
+
+            // After a shutdown this write would fail with BrokenPipe.
+            client.write_all(b"still open").await.unwrap();
+            let mut got = [0; 10];
+            server.read_exact(&mut got).await.unwrap();
+            assert_eq!(&got, b"still open");
+            assert_no_eof(&mut server).await;
+
+            server.write_all(b"ok").await.unwrap();
+            let mut ok = [0; 2];
+            client.read_exact(&mut ok).await.unwrap();
+            assert_eq!(&ok, b"ok");
+        }
+    }
+
+    async fn a_forgotten_write_half_does_not_shut_down() {
+        let (client, mut server) = pair().await;
+        let (rd, mut wr) = client.into_split();
+        wr.write_all(b"before").await.unwrap();
+        wr.forget();
+        let mut got = [0; 6];
+        server.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"before");
+        assert_no_eof(&mut server).await;
+        // The write direction really is open: the stream, reached through the read half,
+        // still sends.
+        let stream: &TcpStream = rd.as_ref();
+        stream.writable().await.unwrap();
+        assert_eq!(stream.try_write(b"after").unwrap(), 5);
+        let mut got = [0; 5];
+        server.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"after");
+        // As with tokio, the socket closes with the last half: then the peer reads EOF.
+        drop(rd);
+        let mut rest = Vec::new();
+        server.read_to_end(&mut rest).await.unwrap();
+        assert!(rest.is_empty(), "{rest:?}");
+
+        // Without forget, dropping the write half shuts the direction down at once, while
+        // the read half still holds the socket open.
+        let (client, mut server) = pair().await;
+        let (rd, wr) = client.into_split();
+        drop(wr);
+        let mut rest = Vec::new();
+        server.read_to_end(&mut rest).await.unwrap();
+        assert!(rest.is_empty(), "{rest:?}");
+        let err = rd.as_ref().try_write(b"x").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BrokenPipe, "{err}");
+    }
+
+    async fn a_listener_from_std_accepts_a_queued_connection_and_never_blocks() {
+        // A blocking std listener with a finished handshake already in its backlog.
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut std_client =
+            std::net::TcpStream::connect(std_listener.local_addr().unwrap()).unwrap();
+        std_client.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        std_client.write_all(b"queued").unwrap();
+        assert!(!net_common::is_nonblocking(&std_listener));
+
+        let listener = TcpListener::from_std(std_listener).unwrap();
+        // Checked first, so that a regression fails here instead of hanging in accept(2).
+        assert!(net_common::is_nonblocking(&listener), "from_std must set O_NONBLOCK");
+        let (mut server, peer) = listener.accept().await.unwrap();
+        assert_eq!(peer, std_client.local_addr().unwrap());
+        let mut got = [0; 6];
+        server.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"queued");
+        server.write_all(b"ack").await.unwrap();
+        // The bytes are already in the client's receive queue: this blocking read returns.
+        let mut ack = [0; 3];
+        std_client.read_exact(&mut ack).unwrap();
+        assert_eq!(&ack, b"ack");
+
+        // Nothing queued now: accept parks the task, not the thread, so the timer still fires.
+        let waited = timeout(Duration::from_millis(50), listener.accept()).await;
+        assert!(waited.is_err(), "no client, yet accept returned {waited:?}");
+    }
+
+    async fn try_io_runs_the_closure_when_ready_and_would_block_clears_readiness() {
+        let (mut client, server) = pair().await;
+        client.write_all(b"xyz").await.unwrap();
+        server.readable().await.unwrap();
+        let mut buf = [0; 8];
+        let n = server
+            .try_io(Interest::READABLE, || (&*std_view(&server)).read(&mut buf))
+            .unwrap();
+        assert_eq!(&buf[..n], b"xyz");
+
+        // A success keeps the readiness: the closure runs again, and its read finds nothing.
+        let mut ran = false;
+        let err = server
+            .try_io(Interest::READABLE, || {
+                ran = true;
+                (&*std_view(&server)).read(&mut buf)
+            })
+            .unwrap_err();
+        assert!(ran, "readiness was dropped after a successful try_io");
+        assert_eq!(err.kind(), ErrorKind::WouldBlock, "{err}");
+
+        // That WouldBlock cleared it: with nothing new, try_io refuses without running `f`.
+        let mut ran = false;
+        let err = server
+            .try_io(Interest::READABLE, || {
+                ran = true;
+                Ok(0)
+            })
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::WouldBlock, "{err}");
+        assert!(!ran, "the closure ran although the readiness was cleared");
+
+        // New data brings the readiness back.
+        client.write_all(b"!").await.unwrap();
+        server.readable().await.unwrap();
+        let n = server
+            .try_io(Interest::READABLE, || (&*std_view(&server)).read(&mut buf))
+            .unwrap();
+        assert_eq!(&buf[..n], b"!");
+    }
+
+    async fn poll_read_ready_and_poll_write_ready_follow_the_socket() {
+        let (mut client, server) = pair().await;
+        assert!(
+            poll_once(poll_fn(|cx| server.poll_read_ready(cx))).await.is_none(),
+            "read-ready before anything was sent"
+        );
+        client.write_all(b"ab").await.unwrap();
+        poll_fn(|cx| server.poll_read_ready(cx)).await.unwrap();
+        let mut buf = [0; 8];
+        assert_eq!(server.try_read(&mut buf).unwrap(), 2);
+        assert_eq!(server.try_read(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+        assert!(
+            poll_once(poll_fn(|cx| server.poll_read_ready(cx))).await.is_none(),
+            "read-ready after a drain"
+        );
+
+        // Write side: ready on a fresh stream; pending once the send buffer is full (the
+        // client reads nothing meanwhile); ready again when the client drains it.
+        poll_fn(|cx| server.poll_write_ready(cx)).await.unwrap();
+        let chunk = vec![0x5A; 64 * 1024];
+        let mut queued = 0;
+        let mut pending = false;
+        // A late ACK can free space (and make the socket writable again) just after a
+        // WouldBlock, so fill until poll_write_ready says Pending, a bounded number of times.
+        'fill: for _ in 0..100 {
+            for _ in 0..10_000 {
+                match server.try_write(&chunk) {
+                    Ok(n) => queued += n,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                    Err(e) => panic!("filling the send buffer: {e}"),
+                }
+            }
+            if poll_once(poll_fn(|cx| server.poll_write_ready(cx))).await.is_none() {
+                pending = true;
+                break 'fill;
+            }
+        }
+        assert!(pending, "poll_write_ready never pending with a full send buffer");
+
+        let drain = async {
+            let mut left = queued;
+            let mut buf = vec![0; 64 * 1024];
+            while left > 0 {
+                let n = client.read(&mut buf).await.unwrap();
+                assert!(n > 0 && buf[..n].iter().all(|&b| b == 0x5A), "read {n}");
+                left -= n;
+            }
+        };
+        let (ready, ()) = join(poll_fn(|cx| server.poll_write_ready(cx)), drain).await;
+        ready.unwrap();
+    }
 }

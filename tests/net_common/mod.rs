@@ -300,3 +300,14 @@ impl Pattern {
 pub fn report_time(what: &str, start: Instant) {
     eprintln!("[timing] {what}: {:.2?}", start.elapsed());
 }
+
+/// Whether the descriptor behind `fd` has `O_NONBLOCK` set.
+pub fn is_nonblocking(fd: impl std::os::fd::AsFd) -> bool {
+    use std::os::fd::AsRawFd;
+    let fd = fd.as_fd();
+    // SAFETY: `fd` is a borrowed descriptor, open for the whole call; F_GETFL only reads its
+    // status flags and takes no pointer.
+    let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
+    assert!(flags >= 0, "fcntl(F_GETFL): {}", io::Error::last_os_error());
+    flags & libc::O_NONBLOCK != 0
+}
