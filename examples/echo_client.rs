@@ -97,6 +97,24 @@ impl Report {
         let rank = (q * (self.latencies_us.len() - 1) as f64).round() as usize;
         self.latencies_us[rank.min(self.latencies_us.len() - 1)]
     }
+
+    /// The line `main` prints for a run of `options`: counts, round trips per second, and
+    /// p50/p99/max latency.
+    pub fn line(&self, options: &Options) -> String {
+        format!(
+            "echo_client: {} round trips of {} B over {} connections in {:.2} s: {:.0} round \
+             trips/s; latency p50 {} µs, p99 {} µs, max {} µs; {} bytes echoed intact",
+            self.round_trips,
+            options.size,
+            options.connections,
+            self.elapsed.as_secs_f64(),
+            self.rate(),
+            self.percentile_us(0.50),
+            self.percentile_us(0.99),
+            self.percentile_us(1.0),
+            self.bytes
+        )
+    }
 }
 
 /// Runs the load on a fresh multi-thread corium runtime and returns what it measured.
@@ -365,19 +383,7 @@ fn main() {
         }
     };
     match run(&options) {
-        Ok(r) => println!(
-            "echo_client: {} round trips of {} B over {} connections in {:.2} s: {:.0} round \
-             trips/s; latency p50 {} µs, p99 {} µs, max {} µs; {} bytes echoed intact",
-            r.round_trips,
-            options.size,
-            options.connections,
-            r.elapsed.as_secs_f64(),
-            r.rate(),
-            r.percentile_us(0.50),
-            r.percentile_us(0.99),
-            r.percentile_us(1.0),
-            r.bytes
-        ),
+        Ok(report) => println!("{}", report.line(&options)),
         Err(e) => {
             eprintln!("echo_client: {e}");
             std::process::exit(1);

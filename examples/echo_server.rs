@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use corium::io::{AsyncReadExt, AsyncWriteExt};
 use corium::net::{TcpListener, TcpStream};
-use corium::runtime::{Builder, Runtime};
+use corium::runtime::{Builder, Handle, Runtime, RuntimeFlavor};
 
 /// What the server is asked to do.
 #[derive(Debug, Clone)]
@@ -51,14 +51,49 @@ impl Default for Options {
 }
 
 /// What happened, for the test that drives this example.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Summary {
+    /// The runtime the server ran on, as that runtime reports itself.
+    pub runtime: RuntimeInfo,
     /// Connections accepted.
     pub accepted: usize,
     /// Connections that ended with an error (reset, broken pipe, ...) instead of a clean EOF.
     pub failed: usize,
     /// Bytes read and written back, over all connections.
     pub echoed: u64,
+}
+
+/// A runtime's scheduler and worker count, read from the running runtime rather than from the
+/// options that asked for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuntimeInfo {
+    /// The scheduler.
+    pub flavor: RuntimeFlavor,
+    /// Worker threads (1 for the current-thread scheduler).
+    pub workers: usize,
+}
+
+impl RuntimeInfo {
+    /// The runtime the caller runs on.
+    ///
+    /// # Panics
+    /// Outside a corium runtime.
+    pub fn current() -> RuntimeInfo {
+        let handle = Handle::current();
+        RuntimeInfo {
+            flavor: handle.runtime_flavor(),
+            workers: handle.metrics().num_workers(),
+        }
+    }
+}
+
+impl std::fmt::Display for RuntimeInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.flavor {
+            RuntimeFlavor::CurrentThread => f.write_str("current-thread runtime"),
+            _ => write!(f, "multi-thread runtime, {} workers", self.workers),
+        }
+    }
 }
 
 /// Counters the connection tasks update as they finish, so the serve-forever mode need not
@@ -84,11 +119,15 @@ pub fn runtime(threads: usize) -> io::Result<Runtime> {
     builder.enable_all().build()
 }
 
-/// Runs the server; `listening` is told the bound address before the first accept.
+/// Runs the server; `listening` is told the bound address and the runtime serving it before
+/// the first accept.
 ///
 /// # Errors
 /// Building the runtime, binding the listener, or an accept error that is not transient.
-pub fn run(options: &Options, listening: impl FnOnce(SocketAddr)) -> io::Result<Summary> {
+pub fn run(
+    options: &Options,
+    listening: impl FnOnce(SocketAddr, RuntimeInfo),
+) -> io::Result<Summary> {
     if options.buffer == 0 {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -98,9 +137,13 @@ pub fn run(options: &Options, listening: impl FnOnce(SocketAddr)) -> io::Result<
     runtime(options.threads)?.block_on(serve(options, listening))
 }
 
-async fn serve(options: &Options, listening: impl FnOnce(SocketAddr)) -> io::Result<Summary> {
+async fn serve(
+    options: &Options,
+    listening: impl FnOnce(SocketAddr, RuntimeInfo),
+) -> io::Result<Summary> {
     let listener = TcpListener::bind(options.addr).await?;
-    listening(listener.local_addr()?);
+    let runtime = RuntimeInfo::current();
+    listening(listener.local_addr()?, runtime);
 
     let counters = Arc::new(Counters::default());
     let mut tasks = Vec::new();
@@ -139,6 +182,7 @@ async fn serve(options: &Options, listening: impl FnOnce(SocketAddr)) -> io::Res
         }
     }
     Ok(Summary {
+        runtime,
         accepted,
         failed: counters.failed.load(Relaxed),
         echoed: counters.echoed.load(Relaxed),
@@ -228,17 +272,13 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let flavour = match options.threads {
-        0 => "current-thread".to_string(),
-        n => format!("multi-thread, {n} workers"),
-    };
-    let result = run(&options, |addr| {
-        println!("echo_server: listening on {addr} ({flavour})");
+    let result = run(&options, |addr, runtime| {
+        println!("echo_server: listening on {addr} ({runtime})");
     });
     match result {
         Ok(s) => println!(
-            "echo_server: done: {} connections, {} failed, {} bytes echoed",
-            s.accepted, s.failed, s.echoed
+            "echo_server: done on the {}: {} connections, {} failed, {} bytes echoed",
+            s.runtime, s.accepted, s.failed, s.echoed
         ),
         Err(e) => {
             eprintln!("echo_server: {e}");

@@ -9,8 +9,15 @@
 //! tokio, `echo_program!(corium)` against corium. Both expansions are the same tokens apart from
 //! that one name, so the program is ported by renaming and nothing else.
 //!
-//! The tests run both and require identical transcripts, then cross them over the wire
-//! (corium's client against tokio's server and the other way round).
+//! The program has two entry points, one per way a tokio user starts a runtime:
+//! `#[tokio::main]` (multi-thread) becomes `Runtime::new()?.block_on(..)`, and
+//! `#[tokio::main(flavor = "current_thread")]` becomes
+//! `Builder::new_current_thread().enable_all().build()?.block_on(..)`. Each run records the
+//! flavour its runtime reports, so a port that silently ran on the other scheduler fails.
+//!
+//! The tests run all four (two crates × two flavours), each against the same expected
+//! transcript, so all four are identical; then they cross the halves over the wire (corium's
+//! client against tokio's server and the other way round).
 
 use std::net::SocketAddr;
 use std::sync::mpsc;
@@ -26,6 +33,8 @@ pub struct Transcript {
     pub lines: Vec<String>,
     /// Bytes a bulk client sent to the `io::copy` server and received back.
     pub bulk: Vec<u8>,
+    /// The `Debug` form of `Handle::current().runtime_flavor()` inside the program.
+    pub flavor: String,
 }
 
 /// The lines the line client sends.
@@ -41,7 +50,7 @@ macro_rules! echo_program {
 
         use $rt::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
         use $rt::net::{TcpListener, TcpStream};
-        use $rt::runtime::Runtime;
+        use $rt::runtime::{Builder, Handle, Runtime};
         use $rt::time::timeout;
 
         use super::Transcript;
@@ -134,26 +143,45 @@ macro_rules! echo_program {
             Ok(echoed)
         }
 
+        /// The body of `async fn main()`: start both servers and run the clients against
+        /// them. The servers outlive it; the runtime that ran it ends them when dropped.
+        pub async fn program() -> Result<Transcript, BoxError> {
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            let addr = listener.local_addr()?;
+            $rt::spawn(async move {
+                if let Err(e) = serve(listener).await {
+                    eprintln!("server failed: {e}");
+                }
+            });
+            let copy_listener = TcpListener::bind("127.0.0.1:0").await?;
+            let copy_addr = copy_listener.local_addr()?;
+            $rt::spawn(serve_with_copy(copy_listener));
+
+            let ping = ping(addr).await?;
+            let lines = line_client(addr, super::LINES).await?;
+            let bulk = bulk_client(copy_addr, super::BULK).await?;
+            let flavor = format!("{:?}", Handle::current().runtime_flavor());
+            Ok(Transcript {
+                ping,
+                lines,
+                bulk,
+                flavor,
+            })
+        }
+
         /// `#[tokio::main] async fn main()` becomes `Runtime::new()?.block_on(async { .. })`;
         /// returning when the clients are done drops the runtime and with it the servers.
         pub fn main() -> Result<Transcript, BoxError> {
-            Runtime::new()?.block_on(async {
-                let listener = TcpListener::bind("127.0.0.1:0").await?;
-                let addr = listener.local_addr()?;
-                $rt::spawn(async move {
-                    if let Err(e) = serve(listener).await {
-                        eprintln!("server failed: {e}");
-                    }
-                });
-                let copy_listener = TcpListener::bind("127.0.0.1:0").await?;
-                let copy_addr = copy_listener.local_addr()?;
-                $rt::spawn(serve_with_copy(copy_listener));
+            Runtime::new()?.block_on(program())
+        }
 
-                let ping = ping(addr).await?;
-                let lines = line_client(addr, super::LINES).await?;
-                let bulk = bulk_client(copy_addr, super::BULK).await?;
-                Ok(Transcript { ping, lines, bulk })
-            })
+        /// `#[tokio::main(flavor = "current_thread")] async fn main()` becomes the builder
+        /// chain that attribute expands to: every task, servers included, runs on this thread.
+        pub fn main_current_thread() -> Result<Transcript, BoxError> {
+            Builder::new_current_thread()
+                .enable_all()
+                .build()?
+                .block_on(program())
         }
     };
 }
@@ -166,27 +194,60 @@ mod on_corium {
     echo_program!(corium);
 }
 
-fn expected() -> Transcript {
+fn expected(flavor: &str) -> Transcript {
     Transcript {
         ping: b"ping".to_vec(),
         lines: (0..LINES).map(|i| format!("line {i}")).collect(),
         bulk: (0..BULK).map(|i| (i % 251) as u8).collect(),
+        flavor: flavor.to_owned(),
     }
+}
+
+/// Compares field by field, so a 3 MiB bulk mismatch is reported without printing it.
+#[track_caller]
+fn check(transcript: Transcript, flavor: &str) {
+    let expected = expected(flavor);
+    assert_eq!(
+        transcript.flavor, expected.flavor,
+        "ran on the wrong scheduler"
+    );
+    assert_eq!(transcript.ping, expected.ping);
+    assert_eq!(transcript.lines, expected.lines);
+    assert_eq!(transcript.bulk.len(), BULK);
+    assert!(transcript.bulk == expected.bulk, "bulk echo corrupted");
+    assert_eq!(transcript, expected);
 }
 
 #[test]
 fn the_tokio_program_runs_on_tokio() {
-    let transcript = on_tokio::main().expect("the program failed on tokio");
-    assert_eq!(transcript, expected());
+    check(
+        on_tokio::main().expect("the program failed on tokio"),
+        "MultiThread",
+    );
 }
 
 #[test]
 fn the_same_program_renamed_runs_on_corium() {
-    let transcript = on_corium::main().expect("the program failed on corium");
-    assert_eq!(transcript.ping, expected().ping);
-    assert_eq!(transcript.lines, expected().lines);
-    assert_eq!(transcript.bulk.len(), BULK);
-    assert!(transcript.bulk == expected().bulk, "bulk echo corrupted");
+    check(
+        on_corium::main().expect("the program failed on corium"),
+        "MultiThread",
+    );
+}
+
+#[test]
+fn the_current_thread_tokio_program_runs_on_tokio() {
+    check(
+        on_tokio::main_current_thread().expect("the current-thread program failed on tokio"),
+        "CurrentThread",
+    );
+}
+
+#[test]
+fn the_same_current_thread_program_renamed_runs_on_corium() {
+    check(
+        on_corium::main_current_thread().expect("the current-thread program failed on corium"),
+        "CurrentThread",
+    );
 }
 
 /// A server thread: its address, and the handle to join once its `stop` sender is dropped.
@@ -231,7 +292,7 @@ fn corium_and_tokio_halves_talk_to_each_other() {
         .unwrap()
         .block_on(on_corium::line_client(tokio_addr, LINES))
         .expect("corium client against tokio server");
-    assert_eq!(lines, expected().lines);
+    assert_eq!(lines, expected("").lines);
     drop(stop_tokio);
     tokio_thread.join().unwrap();
 
@@ -241,7 +302,7 @@ fn corium_and_tokio_halves_talk_to_each_other() {
         .unwrap()
         .block_on(on_tokio::line_client(corium_addr, LINES))
         .expect("tokio client against corium server");
-    assert_eq!(lines, expected().lines);
+    assert_eq!(lines, expected("").lines);
     drop(stop_corium);
     corium_thread.join().unwrap();
 }
