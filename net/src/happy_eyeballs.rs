@@ -24,6 +24,11 @@
 //! * An optional per-attempt [timeout](HappyEyeballs::attempt_timeout), so an address that
 //!   never answers eventually counts as failed even when it is the last one.
 //!
+//! The attempt delay and the timeout are timers, so they need a runtime built with
+//! `Builder::enable_time` (or `enable_all`). Without timers, [`connect`](HappyEyeballs::connect)
+//! still serves a single address with no timeout; anything else fails up front with an error
+//! that says so, before any attempt starts.
+//!
 //! Not implemented: the asynchronous AAAA/A queries of §3 (resolution goes through
 //! `getaddrinfo`, which answers both at once), and remembering round-trip times across
 //! connections.
@@ -37,6 +42,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use corium_reactor::time::{self, Instant, Sleep};
+use corium_reactor::Handle;
 use corium_selector_sys::trace;
 use corium_selector_sys::trace::Layer;
 
@@ -113,20 +119,31 @@ impl HappyEyeballs {
     ///
     /// # Errors
     ///
-    /// `InvalidInput` if `addr` names no address; the resolver's error; otherwise, when every
-    /// attempt failed, the error of the **last one to fail** (`ConnectionRefused`,
-    /// `TimedOut`, ...).
-    ///
-    /// # Panics
-    ///
-    /// If an attempt delay or timeout must be timed on a runtime built without timers
-    /// (`Builder::enable_time`): more than one address, or an
-    /// [`attempt_timeout`](HappyEyeballs::attempt_timeout).
+    /// * `InvalidInput` if `addr` names no address; the resolver's error;
+    /// * `Other`, before any attempt starts, if something must be timed — more than one
+    ///   address with a non-zero [attempt delay](HappyEyeballs::attempt_delay), or a non-zero
+    ///   [`attempt_timeout`](HappyEyeballs::attempt_timeout) — on a runtime built without
+    ///   timers: build it with `Builder::enable_time` (or `enable_all`);
+    /// * `Other` outside a corium runtime;
+    /// * otherwise, when every attempt failed, the error of the **last one to fail**
+    ///   (`ConnectionRefused`, `TimedOut`, ...).
     pub async fn connect<A: ToSocketAddrs>(&self, addr: A) -> io::Result<TcpStream> {
         let addrs = to_socket_addrs(addr).await?;
         let mut queue = interleave_families(addrs);
         let delay = self.attempt_delay;
         let timeout = self.attempt_timeout;
+        // Check now rather than when the first timer is polled: that poll would panic, and
+        // by then attempts would already be in flight.
+        let staggers = queue.len() > 1 && !delay.is_zero();
+        let times_out = timeout.is_some_and(|t| !t.is_zero());
+        if staggers || times_out {
+            let needs = if staggers {
+                "racing several addresses (the attempt delay)"
+            } else {
+                "the attempt timeout"
+            };
+            require_timers(needs)?;
+        }
 
         let mut attempts: Vec<Attempt> = Vec::new();
         let mut stagger: Option<Pin<Box<Sleep>>> = None;
@@ -166,7 +183,7 @@ impl HappyEyeballs {
                 return Poll::Pending;
             }
             let Some(addr) = queue.pop_front() else {
-                unreachable!("the queue was checked to be non-empty above");
+                continue; // cannot happen (checked above); the loop's top returns
             };
             trace!(
                 Layer::Net,
@@ -188,6 +205,19 @@ impl HappyEyeballs {
         })
         .await
     }
+}
+
+/// Fails unless the current runtime has a time driver; `needs` says what the timers are for.
+fn require_timers(needs: &str) -> io::Result<()> {
+    let handle = Handle::try_current().map_err(|e| io::Error::other(e.to_string()))?;
+    if handle.is_time_enabled() {
+        return Ok(());
+    }
+    Err(io::Error::other(format!(
+        "HappyEyeballs needs timers for {needs}, but this runtime was built without them: \
+         build it with Builder::enable_time (or enable_all), or connect to a single address \
+         without an attempt timeout"
+    )))
 }
 
 /// One connection attempt in flight.

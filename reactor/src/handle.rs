@@ -165,6 +165,13 @@ impl Handle {
         context::try_current()
     }
 
+    /// Whether this reactor runs timers: its runtime was built with `enable_time` (or
+    /// `enable_all`). Without them `sleep`, `timeout` and `interval` panic; code that can do
+    /// without timers, or wants to return an error instead, asks here first.
+    pub fn is_time_enabled(&self) -> bool {
+        self.inner.time.is_some()
+    }
+
     /// The timer state, `None` if the runtime was built without time.
     pub(crate) fn time(&self) -> Option<&TimeShared> {
         self.inner.time.as_ref()

@@ -93,12 +93,10 @@ impl TcpStream {
     /// # Errors
     ///
     /// As [`connect`](TcpStream::connect): the error of the last attempt to fail if none
-    /// connects.
-    ///
-    /// # Panics
-    ///
-    /// If `addr` resolves to more than one address on a runtime built without timers
-    /// (the stagger needs [`corium_reactor::time::sleep`]).
+    /// connects. Also `Other`, before any attempt, if `addr` resolves to more than one
+    /// address on a runtime built without timers (the attempt delay is a timer): build the
+    /// runtime with `Builder::enable_time` (or `enable_all`). See
+    /// [`HappyEyeballs::connect`].
     pub async fn connect_happy_eyeballs<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
         HappyEyeballs::new().connect(addr).await
     }
