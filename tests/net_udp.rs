@@ -1,5 +1,6 @@
 //! `UdpSocket` on both runtime flavours: unconnected and connected round trips, the `try_*`
-//! and `poll_*` calls, peeking, a refused peer, and options.
+//! and `poll_*` calls, peeking (bytes, sender, or both), a refused peer, options, and
+//! multicast delivery on loopback.
 
 mod net_common;
 
@@ -12,7 +13,7 @@ use corium::time::timeout;
 
 use corium_net::io::ReadBuf;
 use corium_net::{Interest, UdpSocket};
-use net_common::{ipv6_loopback, join};
+use net_common::{ipv6_loopback, join, poll_once};
 
 async fn bound() -> (UdpSocket, SocketAddr) {
     let s = UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -229,5 +230,136 @@ both_flavors! {
         back.send_to(b"from std", peer_addr).unwrap();
         let (n, from) = peer.recv_from(&mut buf).await.unwrap();
         assert_eq!((&buf[..n], from), (&b"from std"[..], addr));
+    }
+
+    async fn multicast_datagrams_arrive_only_while_joined() {
+        // 224.0.0.123 is in the link-local block 224.0.0.0/24, which routers never forward,
+        // and is unassigned by IANA, so no real protocol on the host listens to it. Both ends
+        // use the loopback interface: the receiver joins on 127.0.0.1, and a sender bound to
+        // 127.0.0.1 sends its multicast out of `lo` (Linux picks the interface owning the
+        // bound source address when no IP_MULTICAST_IF is set, and neither tokio nor corium
+        // has a setter for it).
+        //
+        // The receiver binds the wildcard address because a socket bound to 127.0.0.1 only
+        // accepts datagrams addressed to 127.0.0.1, never to the group; it still only talks
+        // to loopback, since membership is on `lo` alone.
+        //
+        // No IPv6 twin: Linux's `lo` has no MULTICAST flag and no ff00::/8 route, so sending
+        // to ff02::123 on it fails with ENETUNREACH (membership itself is covered by
+        // `options_and_multicast_membership`).
+        let group = Ipv4Addr::new(224, 0, 0, 123);
+        let receiver = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).await.unwrap();
+        let port = receiver.local_addr().unwrap().port();
+        receiver.join_multicast_v4(group, Ipv4Addr::LOCALHOST).unwrap();
+        let (sender, sender_addr) = bound().await;
+        sender.set_multicast_loop_v4(true).unwrap();
+        let to_group = SocketAddr::from((group, port));
+        let to_receiver = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+
+        let mut buf = [0; 32];
+        assert_eq!(sender.send_to(b"to the group", to_group).await.unwrap(), 12);
+        let (n, from) = receiver.recv_from(&mut buf).await.unwrap();
+        assert_eq!((&buf[..n], from), (&b"to the group"[..], sender_addr));
+
+        receiver.leave_multicast_v4(group, Ipv4Addr::LOCALHOST).unwrap();
+        // Loopback delivers in send order, so had the group datagram been delivered it would
+        // come before the marker: getting the marker first proves it was dropped.
+        sender.send_to(b"after leaving", to_group).await.unwrap();
+        sender.send_to(b"marker", to_receiver).await.unwrap();
+        let (n, from) = receiver.recv_from(&mut buf).await.unwrap();
+        assert_eq!((&buf[..n], from), (&b"marker"[..], sender_addr), "group datagram after leave");
+        assert_eq!(receiver.try_recv_from(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+
+        // Joining again restores delivery, so the drop above was the leave's doing.
+        receiver.join_multicast_v4(group, Ipv4Addr::LOCALHOST).unwrap();
+        sender.send_to(b"back in", to_group).await.unwrap();
+        let (n, _) = receiver.recv_from(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"back in");
+    }
+
+    async fn peek_sender_leaves_the_datagram_whole() {
+        let (a, a_addr) = bound().await;
+        let (b, b_addr) = bound().await;
+        let (c, c_addr) = bound().await;
+        assert_eq!(b.try_peek_sender().unwrap_err().kind(), ErrorKind::WouldBlock);
+
+        // A waiting peek_sender is woken by the datagram (join polls it first, so it parks).
+        let (peeked, sent) = join(b.peek_sender(), a.send_to(&[7; 1000], b_addr)).await;
+        assert_eq!((peeked.unwrap(), sent.unwrap()), (a_addr, 1000));
+        // Peeking again, in every form, sees the same datagram: nothing was consumed. (The
+        // non-waiting forms go first, so a consumed datagram fails here rather than hangs.)
+        assert_eq!(b.try_peek_sender().unwrap(), a_addr);
+        let polled = poll_once(poll_fn(|cx| b.poll_peek_sender(cx))).await;
+        assert_eq!(polled.expect("still queued").unwrap(), a_addr);
+        assert_eq!(b.peek_sender().await.unwrap(), a_addr);
+
+        // The zero-length peek neither truncated nor dropped the payload.
+        c.send_to(b"", b_addr).await.unwrap();
+        let mut buf = [0; 2000];
+        let (n, from) = b.recv_from(&mut buf).await.unwrap();
+        assert_eq!((n, from), (1000, a_addr));
+        assert!(buf[..n].iter().all(|&x| x == 7));
+        // An empty datagram has a sender too.
+        assert_eq!(b.peek_sender().await.unwrap(), c_addr);
+        assert_eq!(b.recv_from(&mut buf).await.unwrap(), (0, c_addr));
+        assert_eq!(b.try_peek_sender().unwrap_err().kind(), ErrorKind::WouldBlock);
+    }
+
+    async fn poll_peek_from_fills_the_buffer_and_keeps_the_datagram() {
+        let (a, a_addr) = bound().await;
+        let (b, b_addr) = bound().await;
+        let mut storage = [0; 16];
+        let mut rb = ReadBuf::new(&mut storage);
+        // Nothing queued: Pending, and the buffer is untouched.
+        assert!(poll_once(poll_fn(|cx| b.poll_peek_from(cx, &mut rb))).await.is_none());
+        assert!(rb.filled().is_empty());
+
+        a.send_to(b"look", b_addr).await.unwrap();
+        let from = poll_fn(|cx| b.poll_peek_from(cx, &mut rb)).await.unwrap();
+        assert_eq!((rb.filled(), from), (&b"look"[..], a_addr));
+        // Still queued, so the next poll is ready at once; peeks append after what is
+        // already filled, like a receive.
+        let from = poll_once(poll_fn(|cx| b.poll_peek_from(cx, &mut rb))).await;
+        let from = from.expect("the datagram is still queued").unwrap();
+        assert_eq!((rb.filled(), from), (&b"looklook"[..], a_addr));
+        let (n, from) = b.try_recv_from(&mut storage).unwrap();
+        assert_eq!((&storage[..n], from), (&b"look"[..], a_addr));
+    }
+
+    async fn connected_peek_try_peek_and_poll_peek() {
+        let (a, a_addr) = bound().await;
+        let (b, b_addr) = bound().await;
+        a.connect(b_addr).await.unwrap();
+        b.connect(a_addr).await.unwrap();
+        let mut buf = [0; 16];
+        assert_eq!(b.try_peek(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+        a.send(b"same").await.unwrap();
+        assert_eq!(b.peek(&mut buf).await.unwrap(), 4);
+        assert_eq!(&buf[..4], b"same");
+        let mut small = [0; 2];
+        assert_eq!(b.try_peek(&mut small).unwrap(), 2, "a short buffer truncates the copy");
+        assert_eq!(&small, b"sa");
+        let mut storage = [0; 16];
+        let mut rb = ReadBuf::new(&mut storage);
+        poll_fn(|cx| b.poll_peek(cx, &mut rb)).await.unwrap();
+        assert_eq!(rb.filled(), b"same");
+        // Still queued, so a non-waiting receive gets it (and fails fast if a peek took it).
+        let n = b.try_recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"same");
+        assert_eq!(b.try_peek(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+    }
+
+    async fn poll_recv_ready_waits_for_a_datagram() {
+        let (a, _) = bound().await;
+        let (b, b_addr) = bound().await;
+        assert!(poll_once(poll_fn(|cx| b.poll_recv_ready(cx))).await.is_none());
+        let (ready, sent) = join(poll_fn(|cx| b.poll_recv_ready(cx)), a.send_to(b"r", b_addr)).await;
+        ready.unwrap();
+        sent.unwrap();
+        let mut buf = [0; 4];
+        assert_eq!(b.try_recv_from(&mut buf).unwrap().0, 1);
+        // Drained: the readiness is cleared by the next WouldBlock, and polling pends again.
+        assert_eq!(b.try_recv_from(&mut buf).unwrap_err().kind(), ErrorKind::WouldBlock);
+        assert!(poll_once(poll_fn(|cx| b.poll_recv_ready(cx))).await.is_none());
     }
 }

@@ -10,11 +10,13 @@ mod datagram;
 mod listener;
 mod split;
 mod stream;
+mod ucred;
 
 pub use datagram::UnixDatagram;
 pub use listener::UnixListener;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use stream::UnixStream;
+pub use ucred::UCred;
 
 /// The address of a Unix-domain socket: std's type (a path, unnamed, or an abstract name).
 pub use std::os::unix::net::SocketAddr;

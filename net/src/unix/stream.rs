@@ -14,7 +14,7 @@ use corium_selector_sys::net as sys;
 
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use crate::unix::split::{split, split_owned, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
-use crate::unix::SocketAddr;
+use crate::unix::{ucred, SocketAddr, UCred};
 
 /// A Unix-domain stream socket driven by the corium reactor: [`AsyncRead`] and
 /// [`AsyncWrite`], plus the readiness-level calls, as [`TcpStream`](crate::TcpStream).
@@ -111,6 +111,31 @@ impl UnixStream {
     /// The OS error of `getpeername`.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().peer_addr()
+    }
+
+    /// The credentials (uid, gid and, where the system reports it, pid) of the process at
+    /// the other end, as recorded when the connection was made; see [`UCred`].
+    ///
+    /// # Errors
+    ///
+    /// The OS error of the query (`getsockopt(SO_PEERCRED)` on Linux, `getpeereid` on the
+    /// BSDs and macOS); `Unsupported` on a system with no such query.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corium_net::UnixStream;
+    ///
+    /// # corium_executor::runtime::Runtime::new().unwrap().block_on(async {
+    /// let (a, _b) = UnixStream::pair()?;
+    /// let cred = a.peer_cred()?;
+    /// // SAFETY: getuid has no preconditions and cannot fail.
+    /// assert_eq!(cred.uid(), unsafe { libc::getuid() });
+    /// # Ok::<(), std::io::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn peer_cred(&self) -> io::Result<UCred> {
+        ucred::peer_cred(self.as_raw_fd())
     }
 
     /// Takes the pending socket error (`SO_ERROR`), clearing it.

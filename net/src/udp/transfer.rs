@@ -1,0 +1,188 @@
+//! Sending and receiving datagrams: the waiting (`async`), non-waiting (`try_*`) and polled
+//! (`poll_*`) forms of `send`/`recv` and `send_to`/`recv_from`.
+
+use std::io;
+use std::net::SocketAddr;
+use std::task::{ready, Context, Poll};
+
+use corium_reactor::Interest;
+
+use crate::addr::{no_addresses, to_socket_addrs, ToSocketAddrs};
+use crate::io::ReadBuf;
+use crate::udp::UdpSocket;
+
+impl UdpSocket {
+    /// Sends one datagram to the connected peer; returns its length.
+    ///
+    /// # Errors
+    ///
+    /// `NotConnected` before [`connect`](UdpSocket::connect); `ConnectionRefused` when an
+    /// earlier datagram was answered by an ICMP "port unreachable"; `Other` once the runtime
+    /// shuts down; the OS error of `send`.
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        let sock = self.io.get_ref();
+        self.io
+            .registration()
+            .async_io(Interest::WRITABLE, || sock.send(buf))
+            .await
+    }
+
+    /// Receives one datagram from the connected peer into `buf`; returns its length
+    /// (truncated to `buf.len()`).
+    ///
+    /// # Errors
+    ///
+    /// `ConnectionRefused` (see [`send`](UdpSocket::send)); `Other` once the runtime shuts
+    /// down; the OS error of `recv`.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let sock = self.io.get_ref();
+        self.io
+            .registration()
+            .async_io(Interest::READABLE, || sock.recv(buf))
+            .await
+    }
+
+    /// Sends one datagram to `target` (resolved first; the first address is used).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` if `target` names no address; the resolver's error; the OS error of
+    /// `sendto` (`NetworkUnreachable`, `InvalidInput` for a family mismatch, ...).
+    pub async fn send_to<A: ToSocketAddrs>(&self, buf: &[u8], target: A) -> io::Result<usize> {
+        let target = to_socket_addrs(target)
+            .await?
+            .next()
+            .ok_or_else(no_addresses)?;
+        let sock = self.io.get_ref();
+        self.io
+            .registration()
+            .async_io(Interest::WRITABLE, || sock.send_to(buf, target))
+            .await
+    }
+
+    /// Receives one datagram and its sender's address.
+    ///
+    /// # Errors
+    ///
+    /// `Other` once the runtime shuts down; the OS error of `recvfrom`.
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        let sock = self.io.get_ref();
+        self.io
+            .registration()
+            .async_io(Interest::READABLE, || sock.recv_from(buf))
+            .await
+    }
+
+    /// Sends to the connected peer if the socket is writable, without waiting.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if not writable (the readiness is cleared); otherwise as
+    /// [`send`](UdpSocket::send).
+    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
+        let sock = self.io.get_ref();
+        self.io
+            .registration()
+            .try_io(Interest::WRITABLE, || sock.send(buf))
+    }
+
+    /// Receives from the connected peer if a datagram is queued, without waiting.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if nothing is queued (the readiness is cleared: await
+    /// [`readable`](UdpSocket::readable) next); otherwise as [`recv`](UdpSocket::recv).
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let sock = self.io.get_ref();
+        self.io
+            .registration()
+            .try_io(Interest::READABLE, || sock.recv(buf))
+    }
+
+    /// Sends to `target` if the socket is writable, without waiting.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if not writable; otherwise the OS error of `sendto`.
+    pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
+        let sock = self.io.get_ref();
+        self.io
+            .registration()
+            .try_io(Interest::WRITABLE, || sock.send_to(buf, target))
+    }
+
+    /// Receives a datagram and its sender's address if one is queued, without waiting.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if nothing is queued; otherwise the OS error of `recvfrom`.
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        let sock = self.io.get_ref();
+        self.io
+            .registration()
+            .try_io(Interest::READABLE, || sock.recv_from(buf))
+    }
+
+    /// Polls to receive a datagram from the connected peer into `buf`'s unfilled part.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv`](UdpSocket::recv).
+    pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let sock = self.io.get_ref();
+        let unfilled = buf.initialize_unfilled();
+        let n = ready!(self
+            .io
+            .registration()
+            .poll_read_io(cx, || sock.recv(unfilled)))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+
+    /// Polls to send a datagram to the connected peer.
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](UdpSocket::send).
+    pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let sock = self.io.get_ref();
+        self.io.registration().poll_write_io(cx, || sock.send(buf))
+    }
+
+    /// Polls to receive a datagram into `buf`'s unfilled part; returns the sender.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv_from`](UdpSocket::recv_from).
+    pub fn poll_recv_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<SocketAddr>> {
+        let sock = self.io.get_ref();
+        let unfilled = buf.initialize_unfilled();
+        let (n, from) = ready!(self
+            .io
+            .registration()
+            .poll_read_io(cx, || sock.recv_from(unfilled)))?;
+        buf.advance(n);
+        Poll::Ready(Ok(from))
+    }
+
+    /// Polls to send a datagram to `target`.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_send_to`](UdpSocket::try_send_to), without `WouldBlock`.
+    pub fn poll_send_to(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+        target: SocketAddr,
+    ) -> Poll<io::Result<usize>> {
+        let sock = self.io.get_ref();
+        self.io
+            .registration()
+            .poll_write_io(cx, || sock.send_to(buf, target))
+    }
+}
