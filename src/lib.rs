@@ -13,6 +13,9 @@
 //!   (`corium-net`).
 //! * [`guide`] — a doc-only walk through the layers, chapter by chapter, mapping each step of
 //!   the seed documents to the corium item that performs it.
+//!
+//! Cargo features: `trace` (every layer's trace points) and `futures-io` (`io::compat`,
+//! adapters to and from the `futures-io` traits); both off by default.
 
 pub mod guide;
 

@@ -1,12 +1,18 @@
-//! `AsyncBufReadExt` (read_until, read_line, lines, split) and `BufReader`, over readers that
-//! deliver one byte at a time and go `Pending` in between.
+//! `AsyncBufReadExt` (fill_buf, consume, read_until, read_line, lines, split), `BufReader`
+//! (including seeking through it) and `AsyncSeekExt` on `Cursor`, over readers that deliver
+//! one byte at a time and go `Pending` in between.
 
 mod io_common;
 
-use std::io::ErrorKind;
+use std::io::{Cursor, ErrorKind, SeekFrom};
+use std::pin::Pin;
 use std::string::FromUtf8Error;
+use std::task::{Context, Poll};
 
-use corium_net::io::{duplex, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use corium_net::io::{
+    duplex, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWriteExt,
+    BufReader, ReadBuf,
+};
 use io_common::{block_on, xorshift_bytes, Trickle};
 
 const TEXT: &[u8] = b"first line\r\nsecond \xc3\xa9\n\nlast without newline";
@@ -198,4 +204,173 @@ fn buf_reader_passes_writes_through() {
     let mut got = [0u8; 3];
     block_on(far.read_exact(&mut got)).unwrap();
     assert_eq!(&got, b"out");
+}
+
+#[test]
+fn fill_buf_and_consume_walk_a_pending_reader_byte_exact() {
+    let data = xorshift_bytes(3_000, 5);
+    let mut r = BufReader::with_capacity(64, Trickle::chunked(&data[..], 37, true));
+    let mut out = Vec::new();
+    loop {
+        let chunk = block_on(r.fill_buf()).unwrap().to_vec();
+        if chunk.is_empty() {
+            break;
+        }
+        // Without consume, the same bytes come back, with no read in between.
+        assert_eq!(block_on(r.fill_buf()).unwrap(), &chunk[..]);
+        // Take an uneven part, so the next chunk starts mid-buffer.
+        let take = chunk.len().div_ceil(2);
+        r.consume(take);
+        out.extend_from_slice(&chunk[..take]);
+    }
+    assert_eq!(out, data);
+    assert!(
+        r.get_ref().pendings > 0,
+        "the inner reader never went Pending"
+    );
+}
+
+#[test]
+fn fill_buf_at_end_of_stream_is_empty_and_consume_clamps() {
+    let mut r: &[u8] = b"ab";
+    assert_eq!(block_on(r.fill_buf()).unwrap(), b"ab");
+    r.consume(10);
+    assert_eq!(block_on(r.fill_buf()).unwrap(), b"");
+}
+
+/// A buffered reader that goes `Pending` although it holds bytes, which the `AsyncBufRead`
+/// contract forbids.
+#[test]
+fn fill_buf_over_a_contract_breaking_reader_is_an_error_not_a_panic() {
+    // Trickle pends before every poll_fill_buf call, buffered bytes or not.
+    let mut r = Trickle::bytewise_pending(&b"xyz"[..]);
+    let err = block_on(r.fill_buf()).unwrap_err();
+    assert!(err.to_string().contains("buffered"), "{err}");
+}
+
+#[test]
+fn seek_on_a_cursor_moves_and_reports_the_position() {
+    let mut c = Cursor::new(b"0123456789".to_vec());
+    assert_eq!(block_on(c.seek(SeekFrom::Start(3))).unwrap(), 3);
+    assert_eq!(block_on(c.read_u8()).unwrap(), b'3');
+    assert_eq!(block_on(c.seek(SeekFrom::Current(2))).unwrap(), 6);
+    assert_eq!(block_on(c.seek(SeekFrom::End(-1))).unwrap(), 9);
+    assert_eq!(block_on(c.stream_position()).unwrap(), 9);
+    let err = block_on(c.seek(SeekFrom::Current(-100))).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert_eq!(c.position(), 9, "a refused seek does not move");
+    assert_eq!(block_on(c.rewind()).unwrap(), 0);
+    assert_eq!(block_on(c.read_u8()).unwrap(), b'0');
+}
+
+/// A cursor whose seeks complete only after one `Pending`, and which records the moves it
+/// was asked for.
+struct SlowSeek {
+    inner: Cursor<Vec<u8>>,
+    started: Vec<SeekFrom>,
+    in_flight: Option<SeekFrom>,
+    pend: bool,
+}
+
+impl SlowSeek {
+    fn new(data: &[u8]) -> Self {
+        SlowSeek {
+            inner: Cursor::new(data.to_vec()),
+            started: Vec::new(),
+            in_flight: None,
+            pend: false,
+        }
+    }
+}
+
+impl AsyncRead for SlowSeek {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        assert!(self.in_flight.is_none(), "read during a seek");
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncSeek for SlowSeek {
+    fn start_seek(mut self: Pin<&mut Self>, position: SeekFrom) -> std::io::Result<()> {
+        assert!(
+            self.in_flight.is_none(),
+            "a second seek started before the first completed"
+        );
+        self.started.push(position);
+        self.in_flight = Some(position);
+        self.pend = true;
+        Ok(())
+    }
+
+    fn poll_complete(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<u64>> {
+        if std::mem::take(&mut self.pend) {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        if let Some(position) = self.in_flight.take() {
+            std::io::Seek::seek(&mut self.inner, position)?;
+        }
+        Poll::Ready(Ok(self.inner.position()))
+    }
+}
+
+#[test]
+fn buf_reader_seek_current_counts_from_the_reader_not_the_inner_stream() {
+    let data = b"abcdefghijklmnopqrstuvwxyz";
+    let mut r = BufReader::with_capacity(8, SlowSeek::new(data));
+    let mut two = [0u8; 2];
+    block_on(r.read_exact(&mut two)).unwrap();
+    // The inner stream stands at 8 (a full buffer), the reader at 2.
+    assert_eq!(r.buffer(), b"cdefgh");
+    assert_eq!(block_on(r.stream_position()).unwrap(), 2);
+    assert!(r.buffer().is_empty(), "a seek drops the buffer");
+    assert_eq!(block_on(r.seek(SeekFrom::Current(3))).unwrap(), 5);
+    block_on(r.read_exact(&mut two)).unwrap();
+    assert_eq!(&two, b"fg");
+    // The buffer holds "hijklm" now; seek back over it.
+    assert_eq!(block_on(r.seek(SeekFrom::Current(-4))).unwrap(), 3);
+    block_on(r.read_exact(&mut two)).unwrap();
+    assert_eq!(&two, b"de");
+    assert_eq!(
+        r.get_ref().started,
+        [
+            SeekFrom::Current(-6),
+            SeekFrom::Current(3),
+            SeekFrom::Current(-4 - 6),
+        ],
+        "each relative seek is corrected by the bytes buffered at the time"
+    );
+}
+
+#[test]
+fn buf_reader_absolute_seeks_pass_through_and_drop_the_buffer() {
+    let mut r = BufReader::with_capacity(4, Cursor::new(b"0123456789".to_vec()));
+    assert_eq!(block_on(r.read_u8()).unwrap(), b'0');
+    assert_eq!(block_on(r.seek(SeekFrom::End(-2))).unwrap(), 8);
+    assert!(r.buffer().is_empty());
+    let mut rest = String::new();
+    block_on(r.read_to_string(&mut rest)).unwrap();
+    assert_eq!(rest, "89");
+    assert_eq!(block_on(r.seek(SeekFrom::Start(1))).unwrap(), 1);
+    assert_eq!(block_on(r.read_u8()).unwrap(), b'1');
+}
+
+#[test]
+fn buf_reader_huge_backward_seek_takes_two_steps_and_loses_nothing() {
+    let mut r = BufReader::with_capacity(8, SlowSeek::new(b"abcdefghij"));
+    assert_eq!(block_on(r.read_u8()).unwrap(), b'a');
+    // `i64::MIN - 7` does not fit in an i64: the inner stream first steps back over the 7
+    // buffered bytes, then is asked for the real (impossible) move.
+    let err = block_on(r.seek(SeekFrom::Current(i64::MIN))).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        r.get_ref().started,
+        [SeekFrom::Current(-7), SeekFrom::Current(i64::MIN)]
+    );
+    // The refused move left the stream where the reader stood: the next byte is still 'b'.
+    assert_eq!(block_on(r.read_u8()).unwrap(), b'b');
 }

@@ -5,14 +5,17 @@
 //!
 //! ## What is here today
 //!
-//! * [`io`] — the traits [`AsyncRead`](io::AsyncRead), [`AsyncWrite`](io::AsyncWrite) and
-//!   [`AsyncBufRead`](io::AsyncBufRead), the [`ReadBuf`](io::ReadBuf) cursor, the extension
-//!   traits whose methods return futures (`read_exact`, `write_all`, `read_line`, ...),
-//!   buffering adaptors, `copy`/`copy_bidirectional`, `split`, and in-memory streams such as
+//! * [`io`] — the traits [`AsyncRead`](io::AsyncRead), [`AsyncWrite`](io::AsyncWrite),
+//!   [`AsyncBufRead`](io::AsyncBufRead) and [`AsyncSeek`](io::AsyncSeek), the
+//!   [`ReadBuf`](io::ReadBuf) cursor, the extension traits whose methods return futures
+//!   (`read_exact`, `write_all`, `read_line`, `fill_buf`, `seek`, ...), buffering adaptors,
+//!   `copy`/`copy_bidirectional`, `split`, the process's [`stdin`](io::stdin),
+//!   [`stdout`](io::stdout) and [`stderr`](io::stderr), and in-memory streams such as
 //!   [`duplex`](io::duplex). The module is shaped like `tokio::io`: a tokio program ports by
 //!   renaming `tokio::io` to `corium::io`.
 //!
-//! Nothing in [`io`] needs a runtime: the traits are plain `poll_*` functions, so the module is
+//! Nothing in [`io`] needs a runtime except the standard streams, whose blocking calls run
+//! on the runtime's blocking pool: the traits are plain `poll_*` functions, so the module is
 //! usable (and tested) with any executor, or with a hand-written `block_on`.
 //!
 //! ## Sockets
@@ -38,7 +41,8 @@
 //! ## Cargo features
 //!
 //! * `futures-io` (off by default) — `io::compat`, adapters to and from the `futures-io`
-//!   traits used by the `futures` ecosystem.
+//!   traits used by the `futures` ecosystem. The `corium` facade forwards a feature of the
+//!   same name.
 
 pub mod io;
 

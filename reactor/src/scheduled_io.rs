@@ -236,10 +236,7 @@ impl ScheduledIo {
 
     /// The single place the readiness word changes (the trace point for "readiness change":
     /// the returned [`Transition`] holds the ticks before and after).
-    ///
-    /// Always inlined: each caller passes a constant kind of [`Update`], so the copy in each
-    /// caller is the CAS loop of that one kind only (a task's clear is on every read that
-    /// drains the socket).
+    /// Always inlined: each caller's constant [`Update`] kind folds it to that kind's CAS loop.
     #[inline(always)]
     fn update(&self, update: Update) -> Transition {
         let mut before = self.readiness.load(Ordering::Acquire);

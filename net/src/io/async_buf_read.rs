@@ -19,7 +19,10 @@ pub trait AsyncBufRead: AsyncRead {
     /// Returns the buffered bytes, reading from the source first if none are buffered.
     ///
     /// An empty slice means end of stream. `Poll::Pending` means the waker of `cx` is
-    /// registered. The bytes stay buffered until [`consume`](AsyncBufRead::consume) is called.
+    /// registered. The bytes stay buffered until [`consume`](AsyncBufRead::consume) is called,
+    /// and while some are, this returns them at once (`Ready`, no I/O, never `Pending`), as
+    /// `std::io::BufRead::fill_buf` does; [`fill_buf`](crate::io::AsyncBufReadExt::fill_buf)
+    /// relies on it.
     ///
     /// # Errors
     ///

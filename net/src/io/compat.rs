@@ -22,6 +22,23 @@
 //!   yet initialised) and advances it by the count.
 //! * closing: futures-io's `poll_close` is corium's `poll_shutdown`.
 //!
+//! # Why a wrapper, and not the futures-io traits on every corium type
+//!
+//! Only the crate owning a trait or a type may write an impl for the pair (Rust's orphan
+//! rule), so corium could implement futures-io's traits for its own types, one type at a time
+//! — but never for `T: AsyncRead` in general: a blanket impl of a foreign trait must be
+//! written in the trait's crate, and would also conflict (coherence) with futures-io's own
+//! impls for `&[u8]`, `Box<T>`, `Pin<P>`, ... once a type implements both families. A
+//! wrapper owned by corium has none of these limits: one adapter works for every stream,
+//! corium's or anyone's, in both directions, and a type never carries two same-named
+//! `poll_read` methods that make every call ambiguous. (tokio-util's `Compat` takes the same
+//! road for the same reasons.)
+//!
+//! Enabling the feature: `corium = { ..., features = ["futures-io"] }` (or `corium-net`'s
+//! feature of the same name). The `futures-io` crate itself is re-exported as
+//! [`compat::futures_io`](crate::io::compat::futures_io), so the traits can be named
+//! without a second dependency whose version might not match.
+//!
 //! ```
 //! use corium_net::io::compat::Compat;
 //!
@@ -38,6 +55,10 @@ use std::task::{ready, Context, Poll};
 use pin_project_lite::pin_project;
 
 use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
+
+/// The `futures-io` crate whose traits [`Compat`] adapts to (the version corium was built
+/// with).
+pub use futures_io;
 
 pin_project! {
     /// Makes a corium stream usable as a futures-io stream, or the other way round (see the

@@ -1,15 +1,25 @@
 //! Asynchronous byte streams: traits, helpers and in-memory streams, shaped like `tokio::io`.
 //!
-//! * The traits: [`AsyncRead`], [`AsyncWrite`], [`AsyncBufRead`], and [`ReadBuf`], the buffer
-//!   readers fill.
-//! * Their `.await`-able methods: [`AsyncReadExt`], [`AsyncWriteExt`], [`AsyncBufReadExt`].
+//! * The traits: [`AsyncRead`], [`AsyncWrite`], [`AsyncBufRead`], [`AsyncSeek`], and
+//!   [`ReadBuf`], the buffer readers fill.
+//! * Their `.await`-able methods: [`AsyncReadExt`], [`AsyncWriteExt`], [`AsyncBufReadExt`],
+//!   [`AsyncSeekExt`].
 //! * Adaptors: [`BufReader`], [`BufWriter`], [`BufStream`], [`split`], and (from the extension
 //!   traits) [`Take`], [`Chain`], [`Lines`], [`Split`].
 //! * Pumps: [`copy`], [`copy_buf`], [`copy_bidirectional`].
+//! * The process's standard streams: [`stdin`], [`stdout`], [`stderr`] (blocking calls on the
+//!   runtime's blocking pool).
 //! * Streams for tests and plumbing: [`duplex`], [`empty`], [`sink`], [`repeat`].
+//! * With the `futures-io` feature, `compat`: adapters to and from the `futures-io` traits.
 //!
-//! Porting from tokio: replace `tokio::io` with `corium::io`. The one visible difference is
-//! [`AsyncReadExt::read_buf`], which takes a `Vec<u8>` where tokio takes any `bytes::BufMut`.
+//! Porting from tokio: replace `tokio::io` with `corium::io`. corium does not depend on the
+//! `bytes` crate, which makes the visible differences:
+//!
+//! * `read_buf`: tokio's takes any `bytes::BufMut`; [`AsyncReadExt::read_buf`] takes a
+//!   `Vec<u8>` (pass the vector, or `read` into a slice of your buffer).
+//! * `write_buf` / `write_all_buf`: tokio's take a `bytes::Buf`; corium has neither — call
+//!   [`write`](AsyncWriteExt::write) / [`write_all`](AsyncWriteExt::write_all) on the
+//!   buffer's bytes and advance it by the count returned.
 //!
 //! # The `poll_*` contract
 //!
@@ -64,12 +74,39 @@
 //! [`poll_shutdown`](AsyncWrite::poll_shutdown): an async stream has a graceful close (a
 //! TCP FIN) that may itself need to wait.
 
+//!
+//! # The standard streams
+//!
+//! Descriptors 0, 1 and 2 are shared with the parent (a shell, a pipeline) and with every
+//! `println!` in the process, so corium does not switch them to nonblocking mode: another
+//! program reading the same terminal would suddenly see `EAGAIN`. Instead each read or write
+//! of [`Stdin`], [`Stdout`] and [`Stderr`] is a blocking call on the runtime's blocking pool,
+//! through std's own handles (so the bytes pass the same locks, and `Stdout`'s line buffer,
+//! as `println!`'s). What callers see, as with tokio's:
+//!
+//! * one operation at a time per handle, each a trip to the blocking pool: wrap `Stdin` in a
+//!   [`BufReader`] or `Stdout` in a [`BufWriter`] for many small operations;
+//! * a write is reported complete once its bytes (up to 64 KiB per call) are copied and
+//!   queued; a failure shows up on the next write or flush. `Stdout` is line-buffered by std,
+//!   so **call `flush`** (or `shutdown`) before relying on output being visible;
+//! * a read in progress cannot be cancelled: dropping the read future leaves a pool thread
+//!   waiting for input; what it reads goes to the handle's next read (or is dropped with the
+//!   handle). A runtime shutting down waits for that thread as for any blocking task
+//!   (`Runtime::shutdown_timeout` bounds the wait);
+//! * a write still queued, not started, when the runtime shuts down is dropped: flush before
+//!   `block_on` returns;
+//! * the handles can be created anywhere, but their operations need a corium runtime:
+//!   outside one they return an error (kind `Other`), never panic.
+
 mod async_buf_read;
 mod async_read;
+mod async_seek;
 mod async_write;
+mod blocking;
 #[cfg(feature = "futures-io")]
 pub mod compat;
 mod read_buf;
+mod stdio;
 pub mod util;
 
 // tokio users find these in `tokio::io`; they are the reactor's readiness types.
@@ -77,12 +114,14 @@ pub use corium_reactor::{Interest, Ready};
 
 pub use async_buf_read::AsyncBufRead;
 pub use async_read::AsyncRead;
+pub use async_seek::AsyncSeek;
 pub use async_write::AsyncWrite;
 pub use read_buf::ReadBuf;
+pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
 pub use util::{
     copy, copy_bidirectional, copy_buf, duplex, empty, repeat, sink, split, AsyncBufReadExt,
-    AsyncReadExt, AsyncWriteExt, BufReader, BufStream, BufWriter, Chain, DuplexStream, Empty,
-    Lines, ReadHalf, Repeat, Sink, Split, Take, WriteHalf,
+    AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader, BufStream, BufWriter, Chain,
+    DuplexStream, Empty, Lines, ReadHalf, Repeat, Sink, Split, Take, WriteHalf,
 };
 
 // The std names tokio re-exports, so `use tokio::io::{Error, ErrorKind, Result}` ports as is.

@@ -1,9 +1,11 @@
-//! [`AsyncBufReadExt`]: the `.await`-able delimiter and line methods.
+//! [`AsyncBufReadExt`]: the `.await`-able buffer, delimiter and line methods.
 
-use super::{Lines, ReadLine, ReadUntil, Split};
+use std::pin::Pin;
+
+use super::{FillBuf, Lines, ReadLine, ReadUntil, Split};
 use crate::io::AsyncBufRead;
 
-/// Delimiter and line methods for every [`AsyncBufRead`].
+/// Buffer, delimiter and line methods for every [`AsyncBufRead`].
 ///
 /// # Cancellation
 ///
@@ -32,6 +34,49 @@ use crate::io::AsyncBufRead;
 /// # std::io::Result::Ok(()) }).unwrap();
 /// ```
 pub trait AsyncBufReadExt: AsyncBufRead {
+    /// Returns the buffered bytes, reading from the source first if none are buffered; an
+    /// empty slice means end of stream. The bytes stay buffered until
+    /// [`consume`](AsyncBufReadExt::consume) marks some of them used.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the reader reports while refilling.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use corium_net::io::{AsyncBufReadExt, BufReader};
+    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } }
+    /// # }
+    /// # block_on(async {
+    /// let mut reader = BufReader::new(&b"GET / HTTP/1.1"[..]);
+    /// // Look at the first bytes without taking them ...
+    /// assert!(reader.fill_buf().await?.starts_with(b"GET "));
+    /// // ... then take the method.
+    /// reader.consume(4);
+    /// assert_eq!(reader.fill_buf().await?, b"/ HTTP/1.1");
+    /// # std::io::Result::Ok(()) }).unwrap();
+    /// ```
+    fn fill_buf(&mut self) -> FillBuf<'_, Self>
+    where
+        Self: Unpin,
+    {
+        FillBuf::new(self)
+    }
+
+    /// Marks the first `amt` buffered bytes as used, so the next
+    /// [`fill_buf`](AsyncBufReadExt::fill_buf) starts after them (the unpinned form of
+    /// [`AsyncBufRead::consume`]). `amt` should not exceed the length `fill_buf` returned.
+    fn consume(&mut self, amt: usize)
+    where
+        Self: Unpin,
+    {
+        AsyncBufRead::consume(Pin::new(self), amt)
+    }
+
     /// Appends bytes to `buf` up to and including `delim`, or to end of stream; returns the
     /// number of bytes appended (`0` at end of stream).
     ///

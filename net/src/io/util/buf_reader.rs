@@ -1,12 +1,12 @@
 //! [`BufReader`]: adds a read buffer to any [`AsyncRead`].
 
-use std::io::{self, IoSlice};
+use std::io::{self, IoSlice, SeekFrom};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
+use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 
 /// Default buffer size of [`BufReader`] and [`BufWriter`](crate::io::BufWriter).
 pub(crate) const DEFAULT_BUF_SIZE: usize = 8 * 1024;
@@ -17,6 +17,11 @@ pin_project! {
     ///
     /// A read at least as large as the buffer, made while the buffer is empty, goes straight
     /// to `R`. Writes pass straight through to `R` when it is also an [`AsyncWrite`].
+    ///
+    /// When `R` is an [`AsyncSeek`], so is the `BufReader`, and positions are those of the
+    /// *reader's* view: a seek drops the buffer, and [`SeekFrom::Current`] counts from the
+    /// next byte a read would return, not from where `R` stands (which is ahead by the
+    /// buffered bytes).
     #[derive(Debug)]
     pub struct BufReader<R> {
         #[pin]
@@ -25,6 +30,8 @@ pin_project! {
         // Buffered data is `buf[pos..cap]`.
         pos: usize,
         cap: usize,
+        // The second step of a relative seek too large to fold the buffered length into.
+        seek_then: Option<i64>,
     }
 }
 
@@ -43,6 +50,7 @@ impl<R: AsyncRead> BufReader<R> {
             buf: vec![0; capacity.max(1)].into_boxed_slice(),
             pos: 0,
             cap: 0,
+            seek_then: None,
         }
     }
 
@@ -135,5 +143,54 @@ impl<R: AsyncRead + AsyncWrite> AsyncWrite for BufReader<R> {
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.get_pin_mut().poll_shutdown(cx)
+    }
+}
+
+impl<R: AsyncRead + AsyncSeek> AsyncSeek for BufReader<R> {
+    fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
+        let me = self.project();
+        // `R` stands `buffered` bytes past the position a reader of `self` sees.
+        let buffered = (*me.cap - *me.pos) as i64;
+        let position = match position {
+            SeekFrom::Current(offset) => match offset.checked_sub(buffered) {
+                Some(from_inner) => SeekFrom::Current(from_inner),
+                None => {
+                    // `offset - buffered` underflows i64: first step `R` back to our
+                    // position, then move by `offset` in `poll_complete`.
+                    *me.seek_then = Some(offset);
+                    SeekFrom::Current(-buffered)
+                }
+            },
+            absolute => absolute,
+        };
+        let started = me.inner.start_seek(position);
+        if started.is_ok() {
+            // Only now: had `R` refused to move, the buffered bytes would still be next.
+            *me.pos = 0;
+            *me.cap = 0;
+        } else {
+            *me.seek_then = None;
+        }
+        started
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        let mut me = self.project();
+        let at = ready!(me.inner.as_mut().poll_complete(cx))?;
+        if let Some(offset) = me.seek_then.take() {
+            me.inner.as_mut().start_seek(SeekFrom::Current(offset))?;
+            return me.inner.poll_complete(cx);
+        }
+        // With no seek started the buffer may hold bytes; report where the reader stands.
+        let buffered = (*me.cap - *me.pos) as u64;
+        Poll::Ready(at.checked_sub(buffered).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "the inner reader reports position {at}, before the {buffered} bytes \
+                     BufReader has buffered from it; its AsyncSeek implementation is broken"
+                ),
+            )
+        }))
     }
 }

@@ -86,9 +86,11 @@ pub trait AsyncReadExt: AsyncRead {
     /// Reads once into the spare capacity of `buf`, appending; returns the number of bytes
     /// appended (`0` at end of stream).
     ///
-    /// If `buf` has no spare capacity, room for a small read is reserved first. tokio's
-    /// version accepts any `bytes::BufMut`; corium does not depend on `bytes`, so this one
-    /// takes the most common such buffer, `Vec<u8>`.
+    /// If `buf` has no spare capacity, room for a small read is reserved first.
+    ///
+    /// Porting from tokio: tokio's `read_buf` accepts any `bytes::BufMut`; corium does not
+    /// depend on `bytes`, so this one takes the most common such buffer, `Vec<u8>` (with a
+    /// `BytesMut`, read into a `Vec` and extend the `BytesMut` from it).
     ///
     /// # Errors
     ///

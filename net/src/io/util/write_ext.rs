@@ -23,6 +23,10 @@ macro_rules! write_number {
 
 /// Writing methods for every [`AsyncWrite`], each returning a future.
 ///
+/// Porting from tokio: there is no `write_buf` / `write_all_buf` (they take a `bytes::Buf`,
+/// and corium does not depend on `bytes`); call [`write`](AsyncWriteExt::write) or
+/// [`write_all`](AsyncWriteExt::write_all) on the buffer's bytes, then advance it by the count.
+///
 /// # Cancellation
 ///
 /// Dropping [`write`](AsyncWriteExt::write), [`write_vectored`](AsyncWriteExt::write_vectored)
