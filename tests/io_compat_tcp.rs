@@ -14,8 +14,7 @@ use std::pin::Pin;
 use corium::io::compat::futures_io::{AsyncBufRead, AsyncRead, AsyncWrite};
 use corium::io::compat::Compat;
 use corium::io::BufReader;
-use corium::net::{TcpListener, TcpStream};
-use net_common::{join, Pattern};
+use net_common::{join, tcp_pair as pair, Pattern};
 
 /// Writes all of `buf` through futures-io's `poll_write`.
 async fn write_all<W: AsyncWrite + Unpin>(w: &mut W, mut buf: &[u8]) -> io::Result<()> {
@@ -40,16 +39,6 @@ async fn read_to_end<R: AsyncRead + Unpin>(r: &mut R) -> io::Result<Vec<u8>> {
         }
         all.extend_from_slice(&buf[..n]);
     }
-}
-
-/// A connected pair: (client, server).
-async fn pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap())
-        .await
-        .unwrap();
-    let (server, _) = listener.accept().await.unwrap();
-    (client, server)
 }
 
 both_flavors! {

@@ -311,3 +311,13 @@ pub fn is_nonblocking(fd: impl std::os::fd::AsFd) -> bool {
     assert!(flags >= 0, "fcntl(F_GETFL): {}", io::Error::last_os_error());
     flags & libc::O_NONBLOCK != 0
 }
+
+/// A connected loopback TCP pair: (client, server).
+pub async fn tcp_pair() -> (corium_net::TcpStream, corium_net::TcpStream) {
+    let listener = corium_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = corium_net::TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (server, _) = listener.accept().await.unwrap();
+    (client, server)
+}
