@@ -73,6 +73,61 @@ impl<E: Source> PollEvented<E> {
             .expect("PollEvented's source is present until into_inner or drop")
     }
 
+    /// [`Registration::try_io`] with the source lent to `f`.
+    ///
+    /// # Errors
+    /// As [`Registration::try_io`].
+    #[inline]
+    pub fn try_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnOnce(&E) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let io = self.get_ref();
+        self.registration.try_io(interest, || f(io))
+    }
+
+    /// [`Registration::async_io`] with the source lent to `f`.
+    ///
+    /// # Errors
+    /// As [`Registration::async_io`].
+    pub async fn async_io<R>(
+        &self,
+        interest: Interest,
+        mut f: impl FnMut(&E) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let io = self.get_ref();
+        self.registration.async_io(interest, || f(io)).await
+    }
+
+    /// [`Registration::poll_read_io`] with the source lent to `f`.
+    ///
+    /// # Errors
+    /// As [`Registration::poll_read_io`].
+    #[inline]
+    pub fn poll_read_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        mut f: impl FnMut(&E) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let io = self.get_ref();
+        self.registration.poll_read_io(cx, || f(io))
+    }
+
+    /// [`Registration::poll_write_io`] with the source lent to `f`.
+    ///
+    /// # Errors
+    /// As [`Registration::poll_write_io`].
+    #[inline]
+    pub fn poll_write_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        mut f: impl FnMut(&E) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let io = self.get_ref();
+        self.registration.poll_write_io(cx, || f(io))
+    }
+
     /// Deregisters the source and returns it (still nonblocking).
     ///
     /// # Errors

@@ -178,10 +178,8 @@ impl TcpStream {
     /// [`readable`](TcpStream::readable) next); `ConnectionReset` after a reset; the OS error
     /// of `read`.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .try_io(Interest::READABLE, || (&*sock).read(buf))
+            .try_io(Interest::READABLE, |mut sock| sock.read(buf))
     }
 
     /// Like [`try_read`](TcpStream::try_read), scattering into several buffers (`readv`).
@@ -190,10 +188,8 @@ impl TcpStream {
     ///
     /// As [`try_read`](TcpStream::try_read).
     pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .try_io(Interest::READABLE, || (&*sock).read_vectored(bufs))
+            .try_io(Interest::READABLE, |mut sock| sock.read_vectored(bufs))
     }
 
     /// Writes from `buf` if the stream is writable, without waiting; returns how many bytes
@@ -204,10 +200,8 @@ impl TcpStream {
     /// `WouldBlock` if the send buffer is full (await [`writable`](TcpStream::writable));
     /// `BrokenPipe` or `ConnectionReset` once the peer is gone; the OS error of `send`.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || (&*sock).write(buf))
+            .try_io(Interest::WRITABLE, |mut sock| sock.write(buf))
     }
 
     /// Like [`try_write`](TcpStream::try_write), gathering several buffers (`sendmsg`).
@@ -216,10 +210,8 @@ impl TcpStream {
     ///
     /// As [`try_write`](TcpStream::try_write).
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || (&*sock).write_vectored(bufs))
+            .try_io(Interest::WRITABLE, |mut sock| sock.write_vectored(bufs))
     }
 
     /// Runs `f`, a nonblocking operation on this socket (through [`AsRawFd`]), if the stream
@@ -284,10 +276,8 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::READABLE, || sock.peek(buf))
+            .async_io(Interest::READABLE, |sock| sock.peek(buf))
             .await
     }
 
@@ -302,12 +292,8 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<usize>> {
-        let sock = self.io.get_ref();
         let unfilled = buf.initialize_unfilled();
-        let n = ready!(self
-            .io
-            .registration()
-            .poll_read_io(cx, || sock.peek(unfilled)))?;
+        let n = ready!(self.io.poll_read_io(cx, |sock| sock.peek(unfilled)))?;
         buf.advance(n);
         Poll::Ready(Ok(n))
     }

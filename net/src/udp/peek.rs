@@ -22,10 +22,8 @@ impl UdpSocket {
     ///
     /// As [`recv`](UdpSocket::recv).
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::READABLE, || sock.peek(buf))
+            .async_io(Interest::READABLE, |sock| sock.peek(buf))
             .await
     }
 
@@ -36,10 +34,8 @@ impl UdpSocket {
     ///
     /// As [`recv_from`](UdpSocket::recv_from).
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::READABLE, || sock.peek_from(buf))
+            .async_io(Interest::READABLE, |sock| sock.peek_from(buf))
             .await
     }
 
@@ -75,11 +71,7 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
-        let sock = self.io.get_ref();
-        self.io
-            .registration()
-            .async_io(Interest::READABLE, || peek_sender_now(sock))
-            .await
+        self.io.async_io(Interest::READABLE, peek_sender_now).await
     }
 
     /// Peeks at a queued datagram from the connected peer without waiting.
@@ -89,10 +81,7 @@ impl UdpSocket {
     /// `WouldBlock` if nothing is queued (the readiness is cleared); otherwise as
     /// [`recv`](UdpSocket::recv).
     pub fn try_peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let sock = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || sock.peek(buf))
+        self.io.try_io(Interest::READABLE, |sock| sock.peek(buf))
     }
 
     /// Peeks at a queued datagram and its sender without waiting or dequeuing it.
@@ -101,10 +90,8 @@ impl UdpSocket {
     ///
     /// `WouldBlock` if nothing is queued; otherwise the OS error of `recvfrom`.
     pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .try_io(Interest::READABLE, || sock.peek_from(buf))
+            .try_io(Interest::READABLE, |sock| sock.peek_from(buf))
     }
 
     /// The sender of the queued datagram, without waiting or dequeuing it.
@@ -114,10 +101,7 @@ impl UdpSocket {
     /// `WouldBlock` if nothing is queued (the readiness is cleared); otherwise the OS error
     /// of `recvfrom`.
     pub fn try_peek_sender(&self) -> io::Result<SocketAddr> {
-        let sock = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || peek_sender_now(sock))
+        self.io.try_io(Interest::READABLE, peek_sender_now)
     }
 
     /// Polls to copy the next datagram from the connected peer into `buf`'s unfilled part,
@@ -127,12 +111,8 @@ impl UdpSocket {
     ///
     /// As [`recv`](UdpSocket::recv).
     pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let sock = self.io.get_ref();
         let unfilled = buf.initialize_unfilled();
-        let n = ready!(self
-            .io
-            .registration()
-            .poll_read_io(cx, || sock.peek(unfilled)))?;
+        let n = ready!(self.io.poll_read_io(cx, |sock| sock.peek(unfilled)))?;
         buf.advance(n);
         Poll::Ready(Ok(()))
     }
@@ -150,12 +130,8 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        let sock = self.io.get_ref();
         let unfilled = buf.initialize_unfilled();
-        let (n, from) = ready!(self
-            .io
-            .registration()
-            .poll_read_io(cx, || sock.peek_from(unfilled)))?;
+        let (n, from) = ready!(self.io.poll_read_io(cx, |sock| sock.peek_from(unfilled)))?;
         buf.advance(n);
         Poll::Ready(Ok(from))
     }
@@ -166,10 +142,7 @@ impl UdpSocket {
     ///
     /// As [`recv_from`](UdpSocket::recv_from).
     pub fn poll_peek_sender(&self, cx: &mut Context<'_>) -> Poll<io::Result<SocketAddr>> {
-        let sock = self.io.get_ref();
-        self.io
-            .registration()
-            .poll_read_io(cx, || peek_sender_now(sock))
+        self.io.poll_read_io(cx, peek_sender_now)
     }
 }
 

@@ -20,10 +20,8 @@ impl UdpSocket {
     /// earlier datagram was answered by an ICMP "port unreachable"; `Other` once the runtime
     /// shuts down; the OS error of `send`.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::WRITABLE, || sock.send(buf))
+            .async_io(Interest::WRITABLE, |sock| sock.send(buf))
             .await
     }
 
@@ -35,10 +33,8 @@ impl UdpSocket {
     /// `ConnectionRefused` (see [`send`](UdpSocket::send)); `Other` once the runtime shuts
     /// down; the OS error of `recv`.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::READABLE, || sock.recv(buf))
+            .async_io(Interest::READABLE, |sock| sock.recv(buf))
             .await
     }
 
@@ -53,10 +49,8 @@ impl UdpSocket {
             .await?
             .next()
             .ok_or_else(no_addresses)?;
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::WRITABLE, || sock.send_to(buf, target))
+            .async_io(Interest::WRITABLE, |sock| sock.send_to(buf, target))
             .await
     }
 
@@ -66,10 +60,8 @@ impl UdpSocket {
     ///
     /// `Other` once the runtime shuts down; the OS error of `recvfrom`.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::READABLE, || sock.recv_from(buf))
+            .async_io(Interest::READABLE, |sock| sock.recv_from(buf))
             .await
     }
 
@@ -80,10 +72,7 @@ impl UdpSocket {
     /// `WouldBlock` if not writable (the readiness is cleared); otherwise as
     /// [`send`](UdpSocket::send).
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        let sock = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || sock.send(buf))
+        self.io.try_io(Interest::WRITABLE, |sock| sock.send(buf))
     }
 
     /// Receives from the connected peer if a datagram is queued, without waiting.
@@ -93,10 +82,7 @@ impl UdpSocket {
     /// `WouldBlock` if nothing is queued (the readiness is cleared: await
     /// [`readable`](UdpSocket::readable) next); otherwise as [`recv`](UdpSocket::recv).
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let sock = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || sock.recv(buf))
+        self.io.try_io(Interest::READABLE, |sock| sock.recv(buf))
     }
 
     /// Sends to `target` if the socket is writable, without waiting.
@@ -105,10 +91,8 @@ impl UdpSocket {
     ///
     /// `WouldBlock` if not writable; otherwise the OS error of `sendto`.
     pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || sock.send_to(buf, target))
+            .try_io(Interest::WRITABLE, |sock| sock.send_to(buf, target))
     }
 
     /// Receives a datagram and its sender's address if one is queued, without waiting.
@@ -117,10 +101,8 @@ impl UdpSocket {
     ///
     /// `WouldBlock` if nothing is queued; otherwise the OS error of `recvfrom`.
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .try_io(Interest::READABLE, || sock.recv_from(buf))
+            .try_io(Interest::READABLE, |sock| sock.recv_from(buf))
     }
 
     /// Polls to receive a datagram from the connected peer into `buf`'s unfilled part.
@@ -129,12 +111,8 @@ impl UdpSocket {
     ///
     /// As [`recv`](UdpSocket::recv).
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let sock = self.io.get_ref();
         let unfilled = buf.initialize_unfilled();
-        let n = ready!(self
-            .io
-            .registration()
-            .poll_read_io(cx, || sock.recv(unfilled)))?;
+        let n = ready!(self.io.poll_read_io(cx, |sock| sock.recv(unfilled)))?;
         buf.advance(n);
         Poll::Ready(Ok(()))
     }
@@ -145,8 +123,7 @@ impl UdpSocket {
     ///
     /// As [`send`](UdpSocket::send).
     pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        let sock = self.io.get_ref();
-        self.io.registration().poll_write_io(cx, || sock.send(buf))
+        self.io.poll_write_io(cx, |sock| sock.send(buf))
     }
 
     /// Polls to receive a datagram into `buf`'s unfilled part; returns the sender.
@@ -159,12 +136,8 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        let sock = self.io.get_ref();
         let unfilled = buf.initialize_unfilled();
-        let (n, from) = ready!(self
-            .io
-            .registration()
-            .poll_read_io(cx, || sock.recv_from(unfilled)))?;
+        let (n, from) = ready!(self.io.poll_read_io(cx, |sock| sock.recv_from(unfilled)))?;
         buf.advance(n);
         Poll::Ready(Ok(from))
     }
@@ -180,9 +153,6 @@ impl UdpSocket {
         buf: &[u8],
         target: SocketAddr,
     ) -> Poll<io::Result<usize>> {
-        let sock = self.io.get_ref();
-        self.io
-            .registration()
-            .poll_write_io(cx, || sock.send_to(buf, target))
+        self.io.poll_write_io(cx, |sock| sock.send_to(buf, target))
     }
 }

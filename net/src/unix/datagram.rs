@@ -109,10 +109,8 @@ impl UnixDatagram {
     /// `NotConnected` without a peer; `ConnectionRefused` once the peer is gone; `Other` once
     /// the runtime shuts down.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::WRITABLE, || sock.send(buf))
+            .async_io(Interest::WRITABLE, |sock| sock.send(buf))
             .await
     }
 
@@ -122,10 +120,8 @@ impl UnixDatagram {
     ///
     /// `Other` once the runtime shuts down; the OS error of `recv`.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::READABLE, || sock.recv(buf))
+            .async_io(Interest::READABLE, |sock| sock.recv(buf))
             .await
     }
 
@@ -136,11 +132,9 @@ impl UnixDatagram {
     /// `NotFound`/`ConnectionRefused` if no socket is bound there; `InvalidInput` for a path
     /// too long; `Other` once the runtime shuts down.
     pub async fn send_to<P: AsRef<Path>>(&self, buf: &[u8], path: P) -> io::Result<usize> {
-        let sock = self.io.get_ref();
         let path = path.as_ref();
         self.io
-            .registration()
-            .async_io(Interest::WRITABLE, || sock.send_to(buf, path))
+            .async_io(Interest::WRITABLE, |sock| sock.send_to(buf, path))
             .await
     }
 
@@ -150,10 +144,8 @@ impl UnixDatagram {
     ///
     /// `Other` once the runtime shuts down; the OS error of `recvfrom`.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::READABLE, || sock.recv_from(buf))
+            .async_io(Interest::READABLE, |sock| sock.recv_from(buf))
             .await
     }
 
@@ -163,10 +155,7 @@ impl UnixDatagram {
     ///
     /// `WouldBlock` if the peer's queue is full; otherwise as [`send`](UnixDatagram::send).
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        let sock = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || sock.send(buf))
+        self.io.try_io(Interest::WRITABLE, |sock| sock.send(buf))
     }
 
     /// Receives without waiting.
@@ -175,10 +164,7 @@ impl UnixDatagram {
     ///
     /// `WouldBlock` if nothing is queued; otherwise as [`recv`](UnixDatagram::recv).
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let sock = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || sock.recv(buf))
+        self.io.try_io(Interest::READABLE, |sock| sock.recv(buf))
     }
 
     /// Sends to `path` without waiting.
@@ -188,10 +174,8 @@ impl UnixDatagram {
     /// `WouldBlock` if the receiver's queue is full; otherwise as
     /// [`send_to`](UnixDatagram::send_to).
     pub fn try_send_to<P: AsRef<Path>>(&self, buf: &[u8], path: P) -> io::Result<usize> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || sock.send_to(buf, path))
+            .try_io(Interest::WRITABLE, |sock| sock.send_to(buf, path))
     }
 
     /// Receives a datagram and its sender without waiting.
@@ -200,10 +184,8 @@ impl UnixDatagram {
     ///
     /// `WouldBlock` if nothing is queued; otherwise as [`recv_from`](UnixDatagram::recv_from).
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .try_io(Interest::READABLE, || sock.recv_from(buf))
+            .try_io(Interest::READABLE, |sock| sock.recv_from(buf))
     }
 
     /// Polls to receive a datagram into `buf`'s unfilled part.
@@ -212,12 +194,8 @@ impl UnixDatagram {
     ///
     /// As [`recv`](UnixDatagram::recv).
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let sock = self.io.get_ref();
         let unfilled = buf.initialize_unfilled();
-        let n = ready!(self
-            .io
-            .registration()
-            .poll_read_io(cx, || sock.recv(unfilled)))?;
+        let n = ready!(self.io.poll_read_io(cx, |sock| sock.recv(unfilled)))?;
         buf.advance(n);
         Poll::Ready(Ok(()))
     }
@@ -228,8 +206,7 @@ impl UnixDatagram {
     ///
     /// As [`send`](UnixDatagram::send).
     pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        let sock = self.io.get_ref();
-        self.io.registration().poll_write_io(cx, || sock.send(buf))
+        self.io.poll_write_io(cx, |sock| sock.send(buf))
     }
 
     /// Polls to receive a datagram into `buf`'s unfilled part; returns the sender.
@@ -242,12 +219,8 @@ impl UnixDatagram {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        let sock = self.io.get_ref();
         let unfilled = buf.initialize_unfilled();
-        let (n, from) = ready!(self
-            .io
-            .registration()
-            .poll_read_io(cx, || sock.recv_from(unfilled)))?;
+        let (n, from) = ready!(self.io.poll_read_io(cx, |sock| sock.recv_from(unfilled)))?;
         buf.advance(n);
         Poll::Ready(Ok(from))
     }
@@ -263,11 +236,8 @@ impl UnixDatagram {
         buf: &[u8],
         path: P,
     ) -> Poll<io::Result<usize>> {
-        let sock = self.io.get_ref();
         let path = path.as_ref();
-        self.io
-            .registration()
-            .poll_write_io(cx, || sock.send_to(buf, path))
+        self.io.poll_write_io(cx, |sock| sock.send_to(buf, path))
     }
 
     /// Waits until the socket is ready for any of `interest`.

@@ -199,10 +199,8 @@ impl UnixStream {
     ///
     /// `WouldBlock` if no data is ready; the OS error of `read`.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .try_io(Interest::READABLE, || (&*sock).read(buf))
+            .try_io(Interest::READABLE, |mut sock| sock.read(buf))
     }
 
     /// Scatter-reads if readable, without waiting.
@@ -211,10 +209,8 @@ impl UnixStream {
     ///
     /// As [`try_read`](UnixStream::try_read).
     pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .try_io(Interest::READABLE, || (&*sock).read_vectored(bufs))
+            .try_io(Interest::READABLE, |mut sock| sock.read_vectored(bufs))
     }
 
     /// Writes if writable, without waiting.
@@ -223,10 +219,8 @@ impl UnixStream {
     ///
     /// `WouldBlock` if the buffer is full; `BrokenPipe` once the peer is gone.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || (&*sock).write(buf))
+            .try_io(Interest::WRITABLE, |mut sock| sock.write(buf))
     }
 
     /// Gather-writes if writable, without waiting.
@@ -235,10 +229,8 @@ impl UnixStream {
     ///
     /// As [`try_write`](UnixStream::try_write).
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        let sock = self.io.get_ref();
         self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || (&*sock).write_vectored(bufs))
+            .try_io(Interest::WRITABLE, |mut sock| sock.write_vectored(bufs))
     }
 
     /// Runs `f` if ready for `interest`; see [`TcpStream::try_io`](crate::TcpStream::try_io).
