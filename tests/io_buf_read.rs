@@ -5,15 +5,12 @@
 mod io_common;
 
 use std::io::{Cursor, ErrorKind, SeekFrom};
-use std::pin::Pin;
 use std::string::FromUtf8Error;
-use std::task::{Context, Poll};
 
 use corium_net::io::{
-    duplex, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWriteExt,
-    BufReader, ReadBuf,
+    duplex, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader,
 };
-use io_common::{block_on, xorshift_bytes, Trickle};
+use io_common::{block_on, xorshift_bytes, SlowSeek, Trickle};
 
 const TEXT: &[u8] = b"first line\r\nsecond \xc3\xa9\n\nlast without newline";
 
@@ -261,61 +258,6 @@ fn seek_on_a_cursor_moves_and_reports_the_position() {
     assert_eq!(c.position(), 9, "a refused seek does not move");
     assert_eq!(block_on(c.rewind()).unwrap(), 0);
     assert_eq!(block_on(c.read_u8()).unwrap(), b'0');
-}
-
-/// A cursor whose seeks complete only after one `Pending`, and which records the moves it
-/// was asked for.
-struct SlowSeek {
-    inner: Cursor<Vec<u8>>,
-    started: Vec<SeekFrom>,
-    in_flight: Option<SeekFrom>,
-    pend: bool,
-}
-
-impl SlowSeek {
-    fn new(data: &[u8]) -> Self {
-        SlowSeek {
-            inner: Cursor::new(data.to_vec()),
-            started: Vec::new(),
-            in_flight: None,
-            pend: false,
-        }
-    }
-}
-
-impl AsyncRead for SlowSeek {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        assert!(self.in_flight.is_none(), "read during a seek");
-        Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
-
-impl AsyncSeek for SlowSeek {
-    fn start_seek(mut self: Pin<&mut Self>, position: SeekFrom) -> std::io::Result<()> {
-        assert!(
-            self.in_flight.is_none(),
-            "a second seek started before the first completed"
-        );
-        self.started.push(position);
-        self.in_flight = Some(position);
-        self.pend = true;
-        Ok(())
-    }
-
-    fn poll_complete(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<u64>> {
-        if std::mem::take(&mut self.pend) {
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
-        if let Some(position) = self.in_flight.take() {
-            std::io::Seek::seek(&mut self.inner, position)?;
-        }
-        Poll::Ready(Ok(self.inner.position()))
-    }
 }
 
 #[test]

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::future::Future;
-use std::io;
+use std::io::{self, Cursor, SeekFrom};
 use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -12,7 +12,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
-use corium_net::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
+use corium_net::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 
 /// Upper bound on how long one `block_on` may run, so a lost wakeup fails instead of hanging.
 pub const DEADLINE: Duration = Duration::from_secs(20);
@@ -260,6 +260,87 @@ impl AsyncWrite for Recorder {
 
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.get_mut().shutdowns += 1;
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// A cursor whose seeks complete only after one `Pending`, and which records the moves it
+/// was asked for.
+/// Reads and writes go straight to the cursor, and must not happen while a seek is in flight.
+pub struct SlowSeek {
+    pub inner: Cursor<Vec<u8>>,
+    pub started: Vec<SeekFrom>,
+    in_flight: Option<SeekFrom>,
+    pend: bool,
+    /// Every write fails with `BrokenPipe` while set.
+    pub fail_writes: bool,
+}
+
+impl SlowSeek {
+    pub fn new(data: &[u8]) -> Self {
+        SlowSeek {
+            inner: Cursor::new(data.to_vec()),
+            started: Vec::new(),
+            in_flight: None,
+            pend: false,
+            fail_writes: false,
+        }
+    }
+}
+
+impl AsyncRead for SlowSeek {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        assert!(self.in_flight.is_none(), "read during a seek");
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncSeek for SlowSeek {
+    fn start_seek(mut self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
+        assert!(
+            self.in_flight.is_none(),
+            "a second seek started before the first completed"
+        );
+        self.started.push(position);
+        self.in_flight = Some(position);
+        self.pend = true;
+        Ok(())
+    }
+
+    fn poll_complete(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        if std::mem::take(&mut self.pend) {
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        if let Some(position) = self.in_flight.take() {
+            std::io::Seek::seek(&mut self.inner, position)?;
+        }
+        Poll::Ready(Ok(self.inner.position()))
+    }
+}
+
+impl AsyncWrite for SlowSeek {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        assert!(self.in_flight.is_none(), "write during a seek");
+        if self.fail_writes {
+            return Poll::Ready(Err(io::Error::from(io::ErrorKind::BrokenPipe)));
+        }
+        Poll::Ready(std::io::Write::write(&mut self.inner, buf))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
     }
 }

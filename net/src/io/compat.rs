@@ -10,17 +10,25 @@
 //! | `corium_net::io::AsyncRead`           | `futures_io::AsyncRead`                 |
 //! | `corium_net::io::AsyncWrite`          | `futures_io::AsyncWrite`                |
 //! | `corium_net::io::AsyncBufRead`        | `futures_io::AsyncBufRead`              |
+//! | `corium_net::io::AsyncSeek`           | `futures_io::AsyncSeek`                 |
 //! | `futures_io::AsyncRead`               | `corium_net::io::AsyncRead`             |
 //! | `futures_io::AsyncWrite`              | `corium_net::io::AsyncWrite`            |
 //! | `futures_io::AsyncBufRead`            | `corium_net::io::AsyncBufRead`          |
+//! | `futures_io::AsyncSeek`               | `corium_net::io::AsyncSeek`             |
 //!
-//! The two families differ in two places, which the adapter bridges:
+//! The two families differ in three places, which the adapter bridges:
 //!
 //! * reads: futures-io reads into an initialised `&mut [u8]` and returns a count; corium
 //!   reads into a [`ReadBuf`]. Going corium → futures wraps the slice in a `ReadBuf`; going
 //!   futures → corium initialises the `ReadBuf`'s unfilled part (zeroing only the bytes not
 //!   yet initialised) and advances it by the count.
 //! * closing: futures-io's `poll_close` is corium's `poll_shutdown`.
+//! * seeking: futures-io seeks in one call, `poll_seek(position)`, repeated until `Ready`;
+//!   corium (like tokio) splits it into `start_seek(position)` and `poll_complete`. Going
+//!   corium → futures, the first `poll_seek` starts the move and later calls only wait for it
+//!   (so a position passed to a repeat call after `Pending` is not a new seek: finish one
+//!   seek before asking for another, as every futures-io caller does). Going futures →
+//!   corium, `start_seek` remembers the position and `poll_complete` hands it to `poll_seek`.
 //!
 //! # Why a wrapper, and not the futures-io traits on every corium type
 //!
@@ -48,13 +56,13 @@
 //! wants_futures_reader(Compat::new(reader));
 //! ```
 
-use std::io::{self, IoSlice};
+use std::io::{self, IoSlice, SeekFrom};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use pin_project_lite::pin_project;
 
-use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
+use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 
 /// The `futures-io` crate whose traits [`Compat`] adapts to (the version corium was built
 /// with).
@@ -67,13 +75,16 @@ pin_project! {
     pub struct Compat<T> {
         #[pin]
         inner: T,
+        // The seek between its two halves. corium -> futures: started on the inner stream,
+        // not yet complete. futures -> corium: asked for by `start_seek`, not yet complete.
+        seek: Option<SeekFrom>,
     }
 }
 
 impl<T> Compat<T> {
     /// Wraps `inner`.
     pub fn new(inner: T) -> Self {
-        Compat { inner }
+        Compat { inner, seek: None }
     }
 
     /// The wrapped stream.
@@ -147,6 +158,23 @@ impl<T: AsyncWrite> futures_io::AsyncWrite for Compat<T> {
     }
 }
 
+impl<T: AsyncSeek> futures_io::AsyncSeek for Compat<T> {
+    fn poll_seek(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        position: SeekFrom,
+    ) -> Poll<io::Result<u64>> {
+        let mut me = self.project();
+        if me.seek.is_none() {
+            me.inner.as_mut().start_seek(position)?;
+            *me.seek = Some(position);
+        }
+        let done = ready!(me.inner.poll_complete(cx));
+        *me.seek = None;
+        Poll::Ready(done)
+    }
+}
+
 // futures-io -> corium
 
 impl<T: futures_io::AsyncRead> AsyncRead for Compat<T> {
@@ -213,11 +241,35 @@ impl<T: futures_io::AsyncWrite> AsyncWrite for Compat<T> {
     }
 }
 
+impl<T: futures_io::AsyncSeek> AsyncSeek for Compat<T> {
+    fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
+        let me = self.project();
+        if me.seek.is_some() {
+            return Err(io::Error::other(
+                "Compat: a seek is already in progress; call poll_complete until it returns \
+                 Ready before starting another",
+            ));
+        }
+        *me.seek = Some(position);
+        Ok(())
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        let me = self.project();
+        // With no seek asked for, a zero move reports the position, as corium's contract says.
+        let position = me.seek.unwrap_or(SeekFrom::Current(0));
+        let done = ready!(me.inner.poll_seek(cx, position));
+        *me.seek = None;
+        Poll::Ready(done)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+    use crate::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
     use std::future::Future;
+    use std::io::Cursor;
     use std::pin::pin;
     use std::task::Waker;
 
@@ -237,6 +289,7 @@ mod tests {
         pos: usize,
         written: Vec<u8>,
         closed: bool,
+        seeks: Vec<SeekFrom>,
     }
 
     impl futures_io::AsyncRead for FuturesSide {
@@ -261,6 +314,28 @@ mod tests {
 
         fn consume(mut self: Pin<&mut Self>, amt: usize) {
             self.pos += amt;
+        }
+    }
+
+    impl futures_io::AsyncSeek for FuturesSide {
+        fn poll_seek(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            position: SeekFrom,
+        ) -> Poll<io::Result<u64>> {
+            self.seeks.push(position);
+            let (base, offset) = match position {
+                SeekFrom::Start(at) => (0, at as i64),
+                SeekFrom::Current(by) => (self.pos as i64, by),
+                SeekFrom::End(by) => (self.data.len() as i64, by),
+            };
+            match usize::try_from(base + offset) {
+                Ok(at) => {
+                    self.pos = at;
+                    Poll::Ready(Ok(at as u64))
+                }
+                Err(_) => Poll::Ready(Err(io::Error::from(io::ErrorKind::InvalidInput))),
+            }
         }
     }
 
@@ -343,5 +418,103 @@ mod tests {
         let mut got = Vec::new();
         now(near.read_to_end(&mut got)).unwrap();
         assert_eq!(got, b"hi");
+    }
+
+    #[test]
+    fn futures_seeker_moved_through_corium_traits() {
+        let side = FuturesSide {
+            data: b"0123456789".to_vec(),
+            ..FuturesSide::default()
+        };
+        let mut compat = Compat::new(side);
+        assert_eq!(now(compat.seek(SeekFrom::Start(6))).unwrap(), 6);
+        assert_eq!(now(compat.read_u8()).unwrap(), b'6');
+        assert_eq!(now(compat.seek(SeekFrom::Current(-3))).unwrap(), 4);
+        assert_eq!(now(compat.stream_position()).unwrap(), 4);
+        let err = now(compat.seek(SeekFrom::End(-11))).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        // The refused seek is not left in progress: the next one goes through.
+        assert_eq!(now(compat.rewind()).unwrap(), 0);
+        // `AsyncSeekExt::seek` first completes any earlier seek (`poll_complete` with none
+        // started: a zero move that reads the position), then makes its own move.
+        let zero = SeekFrom::Current(0);
+        assert_eq!(
+            compat.get_ref().seeks,
+            [
+                zero,
+                SeekFrom::Start(6),
+                zero,
+                SeekFrom::Current(-3),
+                zero,
+                zero,
+                zero,
+                SeekFrom::End(-11),
+                zero,
+                SeekFrom::Start(0),
+            ],
+            "each corium seek is one futures-io seek, after the zero move that settles the last"
+        );
+    }
+
+    #[test]
+    fn futures_seeker_refuses_a_second_start_before_completion() {
+        let mut compat = pin!(Compat::new(FuturesSide::default()));
+        compat.as_mut().start_seek(SeekFrom::Start(1)).unwrap();
+        let err = compat.as_mut().start_seek(SeekFrom::Start(2)).unwrap_err();
+        assert!(err.to_string().contains("poll_complete"), "{err}");
+        let mut cx = Context::from_waker(Waker::noop());
+        let done = compat.as_mut().poll_complete(&mut cx);
+        assert!(matches!(done, Poll::Ready(Ok(1))), "the first seek stands");
+    }
+
+    /// A corium seeker whose every seek completes after one `Pending`, counting its starts.
+    struct PendOnce {
+        cursor: Cursor<Vec<u8>>,
+        starts: usize,
+        pend: bool,
+    }
+
+    impl AsyncSeek for PendOnce {
+        fn start_seek(mut self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
+            self.starts += 1;
+            self.pend = true;
+            Pin::new(&mut self.cursor).start_seek(position)
+        }
+
+        fn poll_complete(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+            if std::mem::take(&mut self.pend) {
+                return Poll::Pending;
+            }
+            Pin::new(&mut self.cursor).poll_complete(cx)
+        }
+    }
+
+    #[test]
+    fn corium_seeker_moved_through_futures_traits() {
+        let seeker = PendOnce {
+            cursor: Cursor::new(b"abcdef".to_vec()),
+            starts: 0,
+            pend: false,
+        };
+        let mut compat = pin!(Compat::new(seeker));
+        let mut cx = Context::from_waker(Waker::noop());
+        let seek = |c: Pin<&mut Compat<PendOnce>>, cx: &mut Context<'_>, to| {
+            futures_io::AsyncSeek::poll_seek(c, cx, to)
+        };
+        assert!(seek(compat.as_mut(), &mut cx, SeekFrom::End(-2)).is_pending());
+        // futures-io callers repeat the call after `Pending`: that waits, it does not restart.
+        let done = seek(compat.as_mut(), &mut cx, SeekFrom::End(-2));
+        assert!(matches!(done, Poll::Ready(Ok(4))), "{done:?}");
+        assert_eq!(compat.get_ref().starts, 1);
+        assert_eq!(compat.get_ref().cursor.position(), 4);
+        // A refused start leaves nothing in progress.
+        let refused = seek(compat.as_mut(), &mut cx, SeekFrom::Current(-10));
+        assert!(
+            matches!(refused, Poll::Ready(Err(ref e)) if e.kind() == io::ErrorKind::InvalidInput)
+        );
+        assert!(seek(compat.as_mut(), &mut cx, SeekFrom::Start(1)).is_pending());
+        let done = seek(compat.as_mut(), &mut cx, SeekFrom::Start(1));
+        assert!(matches!(done, Poll::Ready(Ok(1))), "{done:?}");
+        assert_eq!(compat.get_ref().starts, 3);
     }
 }

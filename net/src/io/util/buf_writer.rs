@@ -1,6 +1,6 @@
 //! [`BufWriter`]: adds a write buffer to any [`AsyncWrite`].
 
-use std::io::{self, IoSlice};
+use std::io::{self, IoSlice, SeekFrom};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -8,7 +8,7 @@ use pin_project_lite::pin_project;
 
 use super::buf_reader::DEFAULT_BUF_SIZE;
 use super::write::write_zero;
-use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
+use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 
 pin_project! {
     /// Buffers writes to `W`, turning many small writes into few large ones.
@@ -21,12 +21,17 @@ pin_project! {
     ///
     /// Buffered bytes are **not** written when a `BufWriter` is dropped: there is no way to
     /// wait in `drop`. Flush or shut down first.
+    ///
+    /// When `W` can seek, so can the `BufWriter`: a seek first writes out the buffer (the
+    /// bytes belong before the move), then moves `W`.
     #[derive(Debug)]
     pub struct BufWriter<W> {
         #[pin]
         inner: W,
         buf: Vec<u8>,
         capacity: usize,
+        // A seek asked for while bytes were buffered: it starts once they are written.
+        seek_after_flush: Option<SeekFrom>,
     }
 }
 
@@ -43,6 +48,7 @@ impl<W: AsyncWrite> BufWriter<W> {
             inner,
             buf: Vec::with_capacity(capacity),
             capacity,
+            seek_after_flush: None,
         }
     }
 
@@ -171,5 +177,41 @@ impl<W: AsyncWrite + AsyncBufRead> AsyncBufRead for BufWriter<W> {
 
     fn consume(self: Pin<&mut Self>, amt: usize) {
         self.get_pin_mut().consume(amt)
+    }
+}
+
+impl<W: AsyncWrite + AsyncSeek> AsyncSeek for BufWriter<W> {
+    fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
+        let me = self.project();
+        if me.seek_after_flush.is_some() {
+            return Err(io::Error::other(
+                "BufWriter: a seek is already waiting for the buffer to be written; \
+                 call poll_complete until it returns Ready before starting another",
+            ));
+        }
+        if me.buf.is_empty() {
+            // Nothing to write first: `W` can start moving now.
+            me.inner.start_seek(position)
+        } else {
+            // `start_seek` cannot wait, and writing the buffer may: defer the move to
+            // `poll_complete`, which can.
+            *me.seek_after_flush = Some(position);
+            Ok(())
+        }
+    }
+
+    fn poll_complete(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        // Written out first even with no seek started: the position `W` reports then counts
+        // every byte given to this writer.
+        if let Err(e) = ready!(self.as_mut().flush_buf(cx)) {
+            // The seek is abandoned with the failed write; the caller sees why.
+            *self.as_mut().project().seek_after_flush = None;
+            return Poll::Ready(Err(e));
+        }
+        let mut me = self.project();
+        if let Some(position) = me.seek_after_flush.take() {
+            me.inner.as_mut().start_seek(position)?;
+        }
+        me.inner.poll_complete(cx)
     }
 }
