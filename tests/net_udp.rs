@@ -244,9 +244,8 @@ both_flavors! {
         // accepts datagrams addressed to 127.0.0.1, never to the group; it still only talks
         // to loopback, since membership is on `lo` alone.
         //
-        // No IPv6 twin: Linux's `lo` has no MULTICAST flag and no ff00::/8 route, so sending
-        // to ff02::123 on it fails with ENETUNREACH (membership itself is covered by
-        // `options_and_multicast_membership`).
+        // The IPv6 twin is `net_udp_multicast_v6.rs`: Linux's `lo` cannot carry IPv6
+        // multicast, so it runs over a veth pair in a private network namespace.
         let group = Ipv4Addr::new(224, 0, 0, 123);
         let receiver = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).await.unwrap();
         let port = receiver.local_addr().unwrap().port();
