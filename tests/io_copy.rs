@@ -1,11 +1,13 @@
-//! `copy`, `copy_buf` and `copy_bidirectional` through `duplex` pipes with small buffers.
+//! `copy`, `copy_buf` and `copy_bidirectional` (and its `_with_sizes` form) through `duplex`
+//! pipes with small buffers.
 
 mod io_common;
 
 use std::io::ErrorKind;
 
 use corium_net::io::{
-    copy, copy_bidirectional, copy_buf, duplex, AsyncReadExt, AsyncWriteExt, BufReader,
+    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, join as join_rw,
+    AsyncReadExt, AsyncWriteExt, BufReader,
 };
 use io_common::{block_on, join, xorshift_bytes, Recorder, Trickle};
 
@@ -115,4 +117,40 @@ fn copy_bidirectional_stops_at_the_first_error() {
         copy_bidirectional(&mut proxy_a, &mut proxy_b).await
     });
     assert_eq!(result.unwrap_err().kind(), ErrorKind::BrokenPipe);
+}
+
+#[test]
+fn copy_bidirectional_with_sizes_uses_each_buffer_for_its_direction() {
+    let up = xorshift_bytes(1000, 5);
+    let down = xorshift_bytes(500, 6);
+    // Each side is a reader of fixed bytes joined to a recording writer, so the size of every
+    // write the relay makes is visible.
+    let mut a = join_rw(&up[..], Recorder::default());
+    let mut b = join_rw(&down[..], Recorder::default());
+    let (a_to_b, b_to_a) = block_on(copy_bidirectional_with_sizes(&mut a, &mut b, 7, 3)).unwrap();
+    assert_eq!((a_to_b, b_to_a), (1000, 500));
+    let (to_b, to_a) = (b.writer(), a.writer());
+    assert_eq!(to_b.bytes(), up);
+    assert_eq!(to_a.bytes(), down);
+    let largest = |r: &Recorder| r.writes.iter().map(Vec::len).max().unwrap();
+    assert_eq!(largest(to_b), 7, "a -> b goes through the 7-byte buffer");
+    assert_eq!(largest(to_a), 3, "b -> a goes through the 3-byte buffer");
+    assert_eq!(
+        (to_b.shutdowns, to_a.shutdowns),
+        (1, 1),
+        "each end of stream is passed on"
+    );
+}
+
+#[test]
+fn copy_bidirectional_with_a_zero_size_is_refused_before_any_io() {
+    for (there, back) in [(0, 8), (8, 0)] {
+        let mut a = join_rw(&b"never read"[..], Recorder::default());
+        let mut b = join_rw(&b"nor this"[..], Recorder::default());
+        let err = block_on(copy_bidirectional_with_sizes(&mut a, &mut b, there, back)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("at least 1 byte"), "{err}");
+        assert_eq!(a.reader().len(), 10, "nothing was read");
+        assert!(b.writer().writes.is_empty() && b.writer().shutdowns == 0);
+    }
 }

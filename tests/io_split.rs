@@ -1,11 +1,14 @@
-//! `split`: two halves of one stream used concurrently, and put back together.
+//! `split`: two halves of one stream used concurrently, and put back together; `join`, its
+//! inverse, making one stream of a reader and a writer.
 
 mod io_common;
 
 use std::sync::{Arc, Mutex};
 
-use corium_net::io::{duplex, split, AsyncReadExt, AsyncWriteExt};
-use io_common::{block_on, join, xorshift_bytes};
+use corium_net::io::{
+    duplex, join as join_rw, split, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader,
+};
+use io_common::{block_on, join, xorshift_bytes, Recorder};
 
 #[test]
 fn halves_used_concurrently_echo_through_a_peer() {
@@ -97,4 +100,41 @@ fn unsplit_with_a_foreign_half_panics() {
     let (rd1, _wr1) = split(one);
     let (_rd2, wr2) = split(two);
     let _ = rd1.unsplit(wr2);
+}
+
+#[test]
+fn join_reads_from_the_reader_and_writes_to_the_writer() {
+    let mut stream = join_rw(&b"first\nsecond\n"[..], Recorder::default());
+    let mut line = [0u8; 6];
+    block_on(stream.read_exact(&mut line)).unwrap();
+    assert_eq!(&line, b"first\n");
+    block_on(stream.write_all(b"reply")).unwrap();
+    block_on(stream.shutdown()).unwrap();
+    assert_eq!(stream.writer().bytes(), b"reply");
+    assert_eq!(stream.writer().shutdowns, 1);
+    stream.writer_mut().writes.push(b"!".to_vec());
+    let (rest, recorder) = stream.into_inner();
+    assert_eq!(rest, b"second\n", "the reader kept its place");
+    assert_eq!(recorder.writes, [b"reply".to_vec(), b"!".to_vec()]);
+}
+
+#[test]
+fn join_is_buffered_when_its_reader_is() {
+    let (mut peer, near) = duplex(64);
+    let (near_rd, near_wr) = split(near);
+    // A split stream rejoined, with a buffer on the read side only: lines come from the peer,
+    // replies go straight to it.
+    let mut stream = join_rw(BufReader::new(near_rd), near_wr);
+    block_on(async {
+        peer.write_all(b"ping\n").await.unwrap();
+        let mut line = String::new();
+        stream.read_line(&mut line).await.unwrap();
+        assert_eq!(line, "ping\n");
+        stream.write_all(b"pong\n").await.unwrap();
+        let mut reply = [0u8; 5];
+        peer.read_exact(&mut reply).await.unwrap();
+        assert_eq!(&reply, b"pong\n");
+    });
+    let (reader, writer) = stream.into_inner();
+    assert!(reader.into_inner().is_pair_of(&writer));
 }

@@ -4,9 +4,10 @@
 //!   [`ReadBuf`], the buffer readers fill.
 //! * Their `.await`-able methods: [`AsyncReadExt`], [`AsyncWriteExt`], [`AsyncBufReadExt`],
 //!   [`AsyncSeekExt`].
-//! * Adaptors: [`BufReader`], [`BufWriter`], [`BufStream`], [`split`], and (from the extension
-//!   traits) [`Take`], [`Chain`], [`Lines`], [`Split`].
-//! * Pumps: [`copy`], [`copy_buf`], [`copy_bidirectional`].
+//! * Adaptors: [`BufReader`], [`BufWriter`], [`BufStream`], [`split`] and its inverse
+//!   [`join`], and (from the extension traits) [`Take`], [`Chain`], [`Lines`], [`Split`].
+//! * Pumps: [`copy`], [`copy_buf`], [`copy_bidirectional`] (and
+//!   [`copy_bidirectional_with_sizes`]).
 //! * The process's standard streams: [`stdin`], [`stdout`], [`stderr`] (blocking calls on the
 //!   runtime's blocking pool).
 //! * Streams for tests and plumbing: [`duplex`], [`empty`], [`sink`], [`repeat`].
@@ -119,9 +120,10 @@ pub use async_write::AsyncWrite;
 pub use read_buf::ReadBuf;
 pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
 pub use util::{
-    copy, copy_bidirectional, copy_buf, duplex, empty, repeat, sink, split, AsyncBufReadExt,
-    AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader, BufStream, BufWriter, Chain,
-    DuplexStream, Empty, Lines, ReadHalf, Repeat, Sink, Split, Take, WriteHalf,
+    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, join, repeat,
+    sink, split, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader, BufStream,
+    BufWriter, Chain, DuplexStream, Empty, Join, Lines, ReadHalf, Repeat, Sink, Split, Take,
+    WriteHalf,
 };
 
 // The std names tokio re-exports, so `use tokio::io::{Error, ErrorKind, Result}` ports as is.

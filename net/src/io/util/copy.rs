@@ -65,8 +65,15 @@ pub(crate) struct CopyBuffer {
 
 impl CopyBuffer {
     pub(crate) fn new() -> Self {
+        CopyBuffer::with_capacity(COPY_BUF_LEN)
+    }
+
+    /// A buffer of `len` bytes; `len` must not be 0 (an empty read would look like end of
+    /// stream).
+    pub(crate) fn with_capacity(len: usize) -> Self {
+        debug_assert!(len > 0, "a zero-length copy buffer reads as end of stream");
         CopyBuffer {
-            buf: vec![0; COPY_BUF_LEN].into_boxed_slice(),
+            buf: vec![0; len].into_boxed_slice(),
             pos: 0,
             cap: 0,
             amt: 0,

@@ -24,8 +24,57 @@ where
     A: AsyncRead + AsyncWrite + Unpin + ?Sized,
     B: AsyncRead + AsyncWrite + Unpin + ?Sized,
 {
-    let mut a_to_b = Direction::Running(CopyBuffer::new());
-    let mut b_to_a = Direction::Running(CopyBuffer::new());
+    relay(a, b, CopyBuffer::new(), CopyBuffer::new()).await
+}
+
+/// [`copy_bidirectional`] with a buffer of `a_to_b_buf_size` bytes for the copy from `a` to
+/// `b` and one of `b_to_a_buf_size` bytes for the other way (the default is 8 KiB each): large
+/// buffers for bulk transfers, small ones for many idle connections.
+///
+/// # Errors
+///
+/// `InvalidInput` if either size is 0 (nothing could ever be read), before any I/O; otherwise
+/// as [`copy_bidirectional`].
+pub async fn copy_bidirectional_with_sizes<A, B>(
+    a: &mut A,
+    b: &mut B,
+    a_to_b_buf_size: usize,
+    b_to_a_buf_size: usize,
+) -> io::Result<(u64, u64)>
+where
+    A: AsyncRead + AsyncWrite + Unpin + ?Sized,
+    B: AsyncRead + AsyncWrite + Unpin + ?Sized,
+{
+    if a_to_b_buf_size == 0 || b_to_a_buf_size == 0 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "copy_bidirectional_with_sizes: buffer sizes must be at least 1 byte \
+                 (got a_to_b_buf_size {a_to_b_buf_size}, b_to_a_buf_size {b_to_a_buf_size})"
+            ),
+        ));
+    }
+    relay(
+        a,
+        b,
+        CopyBuffer::with_capacity(a_to_b_buf_size),
+        CopyBuffer::with_capacity(b_to_a_buf_size),
+    )
+    .await
+}
+
+async fn relay<A, B>(
+    a: &mut A,
+    b: &mut B,
+    a_to_b: CopyBuffer,
+    b_to_a: CopyBuffer,
+) -> io::Result<(u64, u64)>
+where
+    A: AsyncRead + AsyncWrite + Unpin + ?Sized,
+    B: AsyncRead + AsyncWrite + Unpin + ?Sized,
+{
+    let mut a_to_b = Direction::Running(a_to_b);
+    let mut b_to_a = Direction::Running(b_to_a);
     poll_fn(|cx| {
         let a_to_b = a_to_b.poll(cx, Pin::new(&mut *a), Pin::new(&mut *b))?;
         let b_to_a = b_to_a.poll(cx, Pin::new(&mut *b), Pin::new(&mut *a))?;
