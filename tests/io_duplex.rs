@@ -4,11 +4,13 @@
 mod io_common;
 
 use std::future::Future;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, SeekFrom};
 use std::pin::pin;
 use std::task::{Context, Waker};
 
-use corium_net::io::{duplex, empty, repeat, sink, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+use corium_net::io::{
+    duplex, empty, repeat, sink, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt,
+};
 use io_common::{block_on, join};
 
 #[test]
@@ -78,6 +80,9 @@ fn empty_reader_is_at_eof_and_empty_writer_takes_everything() {
     let mut line = String::new();
     assert_eq!(block_on(e.read_line(&mut line)).unwrap(), 0);
     assert_eq!(block_on(e.write(b"gone")).unwrap(), 4);
+    // Nowhere to move to: every seek ends at 0.
+    assert_eq!(block_on(e.seek(SeekFrom::End(5))).unwrap(), 0);
+    assert_eq!(block_on(e.seek(SeekFrom::Current(-3))).unwrap(), 0);
 }
 
 #[test]

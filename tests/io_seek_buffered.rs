@@ -9,7 +9,9 @@ use std::io::{ErrorKind, SeekFrom};
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use corium_net::io::{AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWriteExt, BufStream, BufWriter};
+use corium_net::io::{
+    AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWriteExt, BufReader, BufStream, BufWriter,
+};
 use io_common::{block_on, SlowSeek};
 
 /// Drives the two halves of a seek by hand, as a caller other than `AsyncSeekExt::seek` may:
@@ -147,4 +149,18 @@ fn buf_stream_seek_writes_pending_bytes_and_drops_read_ahead() {
         all, b"aXYdefghij",
         "the write landed where the reader stood"
     );
+}
+
+#[test]
+fn buf_stream_from_a_reader_over_writer_keeps_both_buffers() {
+    let mut stack = BufReader::with_capacity(4, BufWriter::new(SlowSeek::new(b"abcdefgh")));
+    assert_eq!(block_on(stack.read_u8()).unwrap(), b'a');
+    block_on(stack.write_all(b"!")).unwrap();
+    let mut s = BufStream::from(stack);
+    // The read-ahead "bcd" is still served first, and the buffered "!" is still to be written.
+    let mut three = [0u8; 3];
+    block_on(s.read_exact(&mut three)).unwrap();
+    assert_eq!(&three, b"bcd");
+    block_on(s.flush()).unwrap();
+    assert_eq!(s.get_ref().inner.get_ref(), b"abcd!fgh");
 }

@@ -185,3 +185,19 @@ fn stdin_at_end_of_input_reports_end_of_stream() {
     let end = stdout.find(END).expect("end marker");
     assert_eq!(&stdout[start..end], "");
 }
+
+#[test]
+fn handles_expose_the_standard_descriptors() {
+    use std::io::IsTerminal;
+    use std::os::fd::{AsFd, AsRawFd};
+    let (i, o, e) = (
+        corium::io::stdin(),
+        corium::io::stdout(),
+        corium::io::stderr(),
+    );
+    assert_eq!((i.as_raw_fd(), o.as_raw_fd(), e.as_raw_fd()), (0, 1, 2));
+    // Through `as_fd`, `IsTerminal` gives std's own answers.
+    assert_eq!(i.as_fd().is_terminal(), std::io::stdin().is_terminal());
+    assert_eq!(o.as_fd().is_terminal(), std::io::stdout().is_terminal());
+    assert_eq!(e.as_fd().is_terminal(), std::io::stderr().is_terminal());
+}

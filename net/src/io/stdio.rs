@@ -3,6 +3,7 @@
 //! [`io` module docs](crate::io#the-standard-streams) for why, and what callers see).
 
 use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -13,18 +14,24 @@ use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 #[derive(Debug)]
 pub struct Stdin {
     inner: Blocking<io::Stdin>,
+    // The descriptor's owner for `AsFd`: `inner`'s handle may be away on the blocking pool.
+    fd: io::Stdin,
 }
 
 /// The process's standard output, written on the blocking pool; made by [`stdout`].
 #[derive(Debug)]
 pub struct Stdout {
     inner: Blocking<io::Stdout>,
+    // The descriptor's owner for `AsFd`: `inner`'s handle may be away on the blocking pool.
+    fd: io::Stdout,
 }
 
 /// The process's standard error, written on the blocking pool; made by [`stderr`].
 #[derive(Debug)]
 pub struct Stderr {
     inner: Blocking<io::Stderr>,
+    // The descriptor's owner for `AsFd`: `inner`'s handle may be away on the blocking pool.
+    fd: io::Stderr,
 }
 
 /// A handle to the standard input of the process, read on the blocking pool (see
@@ -47,6 +54,7 @@ pub struct Stderr {
 pub fn stdin() -> Stdin {
     Stdin {
         inner: Blocking::new("stdin", io::stdin()),
+        fd: io::stdin(),
     }
 }
 
@@ -67,6 +75,7 @@ pub fn stdin() -> Stdin {
 pub fn stdout() -> Stdout {
     Stdout {
         inner: Blocking::new("stdout", io::stdout()),
+        fd: io::stdout(),
     }
 }
 
@@ -76,6 +85,7 @@ pub fn stdout() -> Stdout {
 pub fn stderr() -> Stderr {
     Stderr {
         inner: Blocking::new("stderr", io::stderr()),
+        fd: io::stderr(),
     }
 }
 
@@ -117,3 +127,23 @@ macro_rules! blocking_writer {
 }
 
 blocking_writer!(Stdout, Stderr);
+
+macro_rules! standard_fd {
+    ($($ty:ty),*) => {$(
+        /// The standard stream's descriptor (0, 1 or 2), for checks such as
+        /// `as_fd().is_terminal()` ([`IsTerminal`](std::io::IsTerminal)).
+        impl AsFd for $ty {
+            fn as_fd(&self) -> BorrowedFd<'_> {
+                self.fd.as_fd()
+            }
+        }
+
+        impl AsRawFd for $ty {
+            fn as_raw_fd(&self) -> RawFd {
+                self.fd.as_raw_fd()
+            }
+        }
+    )*};
+}
+
+standard_fd!(Stdin, Stdout, Stderr);

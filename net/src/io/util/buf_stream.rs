@@ -59,6 +59,14 @@ impl<RW: AsyncRead + AsyncWrite> BufStream<RW> {
     }
 }
 
+/// Takes over both buffers, and whatever they hold, of an existing reader-over-writer stack
+/// (the layout a `BufStream` has inside).
+impl<RW> From<BufReader<BufWriter<RW>>> for BufStream<RW> {
+    fn from(stack: BufReader<BufWriter<RW>>) -> Self {
+        BufStream { inner: stack }
+    }
+}
+
 impl<RW: AsyncRead + AsyncWrite> AsyncRead for BufStream<RW> {
     fn poll_read(
         self: Pin<&mut Self>,

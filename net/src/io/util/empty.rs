@@ -1,10 +1,10 @@
 //! [`empty`]: a reader that is always at end of stream and a writer that accepts everything.
 
-use std::io::{self, IoSlice};
+use std::io::{self, IoSlice, SeekFrom};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
+use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 
 /// A stream with nothing to read and a bottomless write side, made by [`empty`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -63,5 +63,16 @@ impl AsyncWrite for Empty {
 
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
+    }
+}
+
+/// There is nowhere to go: every seek succeeds and lands at position 0.
+impl AsyncSeek for Empty {
+    fn start_seek(self: Pin<&mut Self>, _position: SeekFrom) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        Poll::Ready(Ok(0))
     }
 }
