@@ -28,8 +28,8 @@ use crate::tcp::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
 /// [`into_split`](TcpStream::into_split) package that as two halves.
 ///
 /// Dropping the stream deregisters it and closes the socket. If unread data is left in the
-/// receive buffer, or [`set_linger`](TcpStream::set_linger)`(Some(Duration::ZERO))` was set,
-/// the kernel sends a reset instead of a FIN.
+/// receive buffer, or [`set_zero_linger`](TcpStream::set_zero_linger) was called, the kernel
+/// sends a reset instead of a FIN.
 ///
 /// # Examples
 ///
@@ -353,6 +353,55 @@ impl TcpStream {
     /// The OS error of `getsockopt`.
     pub fn linger(&self) -> io::Result<Option<Duration>> {
         self.io.get_ref().linger()
+    }
+
+    /// Sets `SO_LINGER` to zero seconds, so that dropping the stream *aborts* the connection:
+    /// unsent data is discarded and the peer gets a reset (`ConnectionReset`) instead of an
+    /// end of stream. No `TIME_WAIT` state is left behind, and, unlike other linger values,
+    /// closing never waits.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `setsockopt`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use corium_net::{TcpListener, TcpStream};
+    ///
+    /// # corium_executor::runtime::Runtime::new().unwrap().block_on(async {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// stream.set_zero_linger()?;
+    /// assert_eq!(stream.linger()?, Some(Duration::ZERO));
+    /// # Ok::<(), std::io::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        self.io.get_ref().set_linger(Some(Duration::ZERO))
+    }
+
+    /// Sets `TCP_QUICKACK`: `true` makes Linux acknowledge received data at once instead of
+    /// delaying the ACK in the hope of sending it along with a reply. The kernel may turn it
+    /// off again by itself as the connection goes on, so set it again where it matters.
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `setsockopt`.
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+    pub fn set_quickack(&self, quickack: bool) -> io::Result<()> {
+        self.io.get_ref().set_quickack(quickack)
+    }
+
+    /// Reads `TCP_QUICKACK` (see [`set_quickack`](Self::set_quickack)).
+    ///
+    /// # Errors
+    ///
+    /// The OS error of `getsockopt`.
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+    pub fn quickack(&self) -> io::Result<bool> {
+        self.io.get_ref().quickack()
     }
 
     /// Borrows the stream as a reading half and a writing half, usable concurrently (for

@@ -49,12 +49,14 @@
 //! # Layout
 //!
 //! `addr.rs` converts addresses (Rust `SocketAddr` ⇄ `sockaddr_in`/`sockaddr_in6`/`sockaddr_un`)
-//! in one place; `socket.rs` holds every socket syscall; `fd.rs` the calls any descriptor
-//! takes and the trait impls every type shares; `tcp.rs`, `tcp_socket.rs`, `udp.rs` and
+//! in one place; `socket.rs` holds every socket syscall, and `options.rs` the less common
+//! options (TOS, traffic class, quick ACK, device binding) built on its `setsockopt`/`getsockopt`;
+//! `fd.rs` the calls any descriptor takes and the trait impls every type shares; `tcp.rs`, `tcp_socket.rs`, `udp.rs` and
 //! `uds.rs` are thin typed layers on top. Pipes are in [`crate::unix::pipe`].
 
 mod addr;
 pub(crate) mod fd;
+mod options;
 mod socket;
 mod tcp;
 mod tcp_socket;

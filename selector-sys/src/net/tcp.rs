@@ -194,6 +194,26 @@ impl TcpStream {
         self.inner.flag(libc::IPPROTO_TCP, libc::TCP_NODELAY)
     }
 
+    /// Sets `TCP_QUICKACK`: `true` makes Linux acknowledge received data at once instead of
+    /// delaying the ACK to piggyback it on a reply. The kernel may switch it off again by
+    /// itself as the connection goes on, so set it again where it matters.
+    ///
+    /// # Errors
+    /// The OS error of `setsockopt`.
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+    pub fn set_quickack(&self, quickack: bool) -> io::Result<()> {
+        self.inner.set_quickack(quickack)
+    }
+
+    /// Reads `TCP_QUICKACK`.
+    ///
+    /// # Errors
+    /// The OS error of `getsockopt`.
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+    pub fn quickack(&self) -> io::Result<bool> {
+        self.inner.quickack()
+    }
+
     /// Sets `IP_TTL`, the time-to-live of outgoing packets.
     ///
     /// # Errors

@@ -187,6 +187,98 @@ impl TcpSocket {
         self.inner.linger()
     }
 
+    /// Sets `SO_LINGER` to zero seconds: closing the socket then *aborts* the connection,
+    /// discarding unsent data and sending the peer a reset (`ConnectionReset`) instead of a
+    /// FIN, and leaves no `TIME_WAIT` behind. Unlike other linger values this never makes
+    /// `close` wait.
+    ///
+    /// # Errors
+    /// The OS error of `setsockopt`.
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        self.inner.set_linger(Some(Duration::ZERO))
+    }
+
+    /// Sets `IP_TOS`, the type-of-service byte (DSCP and ECN bits) of outgoing IPv4
+    /// packets. Linux keeps the ECN bits of a TCP socket for itself, so only the DSCP part
+    /// of the value sticks there.
+    ///
+    /// # Errors
+    /// `InvalidInput` above 255 (the field is one byte); the OS error of `setsockopt` (for
+    /// example on an IPv6 socket).
+    pub fn set_tos_v4(&self, tos: u32) -> io::Result<()> {
+        self.inner.set_tos_v4(tos)
+    }
+
+    /// Reads `IP_TOS`.
+    ///
+    /// # Errors
+    /// The OS error of `getsockopt`.
+    pub fn tos_v4(&self) -> io::Result<u32> {
+        self.inner.tos_v4()
+    }
+
+    /// Sets `IPV6_TCLASS`, the traffic-class byte of outgoing IPv6 packets (the IPv6
+    /// counterpart of [`set_tos_v4`](Self::set_tos_v4)).
+    ///
+    /// # Errors
+    /// `InvalidInput` above 255; the OS error of `setsockopt` (for example on an IPv4
+    /// socket).
+    #[cfg(any(
+        target_os = "android",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "fuchsia",
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "netbsd",
+        target_os = "openbsd",
+    ))]
+    pub fn set_tclass_v6(&self, tclass: u32) -> io::Result<()> {
+        self.inner.set_tclass_v6(tclass)
+    }
+
+    /// Reads `IPV6_TCLASS`.
+    ///
+    /// # Errors
+    /// The OS error of `getsockopt`.
+    #[cfg(any(
+        target_os = "android",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "fuchsia",
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "netbsd",
+        target_os = "openbsd",
+    ))]
+    pub fn tclass_v6(&self) -> io::Result<u32> {
+        self.inner.tclass_v6()
+    }
+
+    /// Sets `SO_BINDTODEVICE`: only packets through the interface named `interface` (for
+    /// example `b"eth0"`) reach the socket, and its packets leave through it. `None` or an
+    /// empty name removes the binding. Needs `CAP_NET_RAW`.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a name longer than 15 bytes (`IFNAMSIZ` less its NUL) or with a
+    /// NUL inside, which the kernel would silently cut short; `NotFound` if no interface has
+    /// that name (`ENODEV`); `PermissionDenied` without `CAP_NET_RAW`; other OS errors of
+    /// `setsockopt`.
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+    pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
+        self.inner.bind_device(interface)
+    }
+
+    /// Reads `SO_BINDTODEVICE`: the name of the interface the socket is bound to, without
+    /// its NUL, or `None`.
+    ///
+    /// # Errors
+    /// The OS error of `getsockopt`.
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+    pub fn device(&self) -> io::Result<Option<Vec<u8>>> {
+        self.inner.device()
+    }
+
     /// Binds the socket to `addr` (port 0: the kernel picks a free one; read it back with
     /// [`local_addr`](TcpSocket::local_addr)).
     ///

@@ -305,6 +305,86 @@ impl UdpSocket {
         )
     }
 
+    /// Sets `IP_TOS`, the type-of-service byte (DSCP and ECN bits) of outgoing IPv4
+    /// packets.
+    ///
+    /// # Errors
+    /// `InvalidInput` above 255 (the field is one byte); the OS error of `setsockopt` (for
+    /// example on an IPv6 socket).
+    pub fn set_tos_v4(&self, tos: u32) -> io::Result<()> {
+        self.inner.set_tos_v4(tos)
+    }
+
+    /// Reads `IP_TOS`.
+    ///
+    /// # Errors
+    /// The OS error of `getsockopt`.
+    pub fn tos_v4(&self) -> io::Result<u32> {
+        self.inner.tos_v4()
+    }
+
+    /// Sets `IPV6_TCLASS`, the traffic-class byte of outgoing IPv6 packets (the IPv6
+    /// counterpart of [`set_tos_v4`](Self::set_tos_v4)).
+    ///
+    /// # Errors
+    /// `InvalidInput` above 255; the OS error of `setsockopt` (for example on an IPv4
+    /// socket).
+    #[cfg(any(
+        target_os = "android",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "fuchsia",
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "netbsd",
+        target_os = "openbsd",
+    ))]
+    pub fn set_tclass_v6(&self, tclass: u32) -> io::Result<()> {
+        self.inner.set_tclass_v6(tclass)
+    }
+
+    /// Reads `IPV6_TCLASS`.
+    ///
+    /// # Errors
+    /// The OS error of `getsockopt`.
+    #[cfg(any(
+        target_os = "android",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "fuchsia",
+        target_os = "linux",
+        target_os = "macos",
+        target_os = "netbsd",
+        target_os = "openbsd",
+    ))]
+    pub fn tclass_v6(&self) -> io::Result<u32> {
+        self.inner.tclass_v6()
+    }
+
+    /// Sets `SO_BINDTODEVICE`: only packets through the interface named `interface` (for
+    /// example `b"eth0"`) reach the socket, and its packets leave through it. `None` or an
+    /// empty name removes the binding. Needs `CAP_NET_RAW`.
+    ///
+    /// # Errors
+    /// `InvalidInput` for a name longer than 15 bytes (`IFNAMSIZ` less its NUL) or with a
+    /// NUL inside, which the kernel would silently cut short; `NotFound` if no interface has
+    /// that name (`ENODEV`); `PermissionDenied` without `CAP_NET_RAW`; other OS errors of
+    /// `setsockopt`.
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+    pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
+        self.inner.bind_device(interface)
+    }
+
+    /// Reads `SO_BINDTODEVICE`: the name of the interface the socket is bound to, without
+    /// its NUL, or `None`.
+    ///
+    /// # Errors
+    /// The OS error of `getsockopt`.
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+    pub fn device(&self) -> io::Result<Option<Vec<u8>>> {
+        self.inner.device()
+    }
+
     /// Takes the pending socket error (`SO_ERROR`), clearing it; for example the
     /// `ConnectionRefused` left by an ICMP port-unreachable reply.
     ///
