@@ -46,6 +46,8 @@
 
 pub mod io;
 
+#[macro_use]
+mod split_methods;
 mod addr;
 mod happy_eyeballs;
 pub mod tcp;

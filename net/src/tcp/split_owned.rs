@@ -6,13 +6,11 @@
 
 use std::error::Error;
 use std::fmt;
-use std::io::{self, IoSlice, IoSliceMut};
-use std::net::{Shutdown, SocketAddr};
+use std::io::{self, IoSlice};
+use std::net::Shutdown;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-
-use corium_reactor::{Interest, Ready};
 
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use crate::tcp::TcpStream;
@@ -96,59 +94,7 @@ impl OwnedReadHalf {
         self.inner.poll_peek(cx, buf)
     }
 
-    /// See [`TcpStream::ready`].
-    ///
-    /// # Errors
-    ///
-    /// As [`TcpStream::ready`].
-    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        self.inner.ready(interest).await
-    }
-
-    /// See [`TcpStream::readable`].
-    ///
-    /// # Errors
-    ///
-    /// As [`TcpStream::readable`].
-    pub async fn readable(&self) -> io::Result<()> {
-        self.inner.readable().await
-    }
-
-    /// See [`TcpStream::try_read`].
-    ///
-    /// # Errors
-    ///
-    /// As [`TcpStream::try_read`].
-    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.try_read(buf)
-    }
-
-    /// See [`TcpStream::try_read_vectored`].
-    ///
-    /// # Errors
-    ///
-    /// As [`TcpStream::try_read`].
-    pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        self.inner.try_read_vectored(bufs)
-    }
-
-    /// See [`TcpStream::peer_addr`].
-    ///
-    /// # Errors
-    ///
-    /// As [`TcpStream::peer_addr`].
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.peer_addr()
-    }
-
-    /// See [`TcpStream::local_addr`].
-    ///
-    /// # Errors
-    ///
-    /// As [`TcpStream::local_addr`].
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.local_addr()
-    }
+    split_half_methods!(read, TcpStream, std::net::SocketAddr, inner);
 }
 
 impl OwnedWriteHalf {
@@ -166,59 +112,7 @@ impl OwnedWriteHalf {
         self.shutdown_on_drop = false;
     }
 
-    /// See [`TcpStream::ready`].
-    ///
-    /// # Errors
-    ///
-    /// As [`TcpStream::ready`].
-    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        self.inner.ready(interest).await
-    }
-
-    /// See [`TcpStream::writable`].
-    ///
-    /// # Errors
-    ///
-    /// As [`TcpStream::writable`].
-    pub async fn writable(&self) -> io::Result<()> {
-        self.inner.writable().await
-    }
-
-    /// See [`TcpStream::try_write`].
-    ///
-    /// # Errors
-    ///
-    /// As [`TcpStream::try_write`].
-    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.try_write(buf)
-    }
-
-    /// See [`TcpStream::try_write_vectored`].
-    ///
-    /// # Errors
-    ///
-    /// As [`TcpStream::try_write`].
-    pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.inner.try_write_vectored(bufs)
-    }
-
-    /// See [`TcpStream::peer_addr`].
-    ///
-    /// # Errors
-    ///
-    /// As [`TcpStream::peer_addr`].
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.peer_addr()
-    }
-
-    /// See [`TcpStream::local_addr`].
-    ///
-    /// # Errors
-    ///
-    /// As [`TcpStream::local_addr`].
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.inner.local_addr()
-    }
+    split_half_methods!(write, TcpStream, std::net::SocketAddr, inner);
 }
 
 impl Drop for OwnedWriteHalf {

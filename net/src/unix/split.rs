@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
-use crate::unix::UnixStream;
+use crate::unix::{SocketAddr, UnixStream};
 
 /// The reading half of a [`UnixStream`], borrowed by [`UnixStream::split`].
 #[derive(Debug)]
@@ -61,6 +61,14 @@ pub(crate) fn split_owned(stream: UnixStream) -> (OwnedReadHalf, OwnedWriteHalf)
     )
 }
 
+impl ReadHalf<'_> {
+    split_half_methods!(read, UnixStream, SocketAddr, 0);
+}
+
+impl WriteHalf<'_> {
+    split_half_methods!(write, UnixStream, SocketAddr, 0);
+}
+
 impl OwnedReadHalf {
     /// Puts the halves back together into the original stream.
     ///
@@ -76,6 +84,8 @@ impl OwnedReadHalf {
         Ok(Arc::into_inner(self.inner)
             .expect("the halves of a stream hold the only two references to it"))
     }
+
+    split_half_methods!(read, UnixStream, SocketAddr, inner);
 }
 
 impl OwnedWriteHalf {
@@ -92,6 +102,8 @@ impl OwnedWriteHalf {
     pub fn forget(mut self) {
         self.shutdown_on_drop = false;
     }
+
+    split_half_methods!(write, UnixStream, SocketAddr, inner);
 }
 
 impl Drop for OwnedWriteHalf {
