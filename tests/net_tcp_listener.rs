@@ -1,5 +1,5 @@
 //! `TcpListener` (accept, poll_accept, options) and `TcpSocket` (options before bind/connect,
-//! listen backlog, address-family errors), on both runtime flavours.
+//! listen backlog, address-family errors, sockets made elsewhere), on both runtime flavours.
 
 mod net_common;
 
@@ -9,8 +9,41 @@ use std::net::SocketAddr;
 
 use corium_net::io::{AsyncReadExt, AsyncWriteExt};
 use corium_net::{TcpListener, TcpSocket, TcpStream};
+use net_common::is_nonblocking;
+
+/// An unconnected IPv4 TCP socket in blocking mode (the kernel's default), as a std type: what
+/// a socket made with another library (socket2, ...) and converted looks like.
+fn blocking_unconnected_v4() -> std::net::TcpStream {
+    use std::os::fd::FromRawFd;
+    // SAFETY: socket takes no pointers; its result is checked before use.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+    // SAFETY: `fd` was just opened by this function and nothing else owns it.
+    let stream = unsafe { std::net::TcpStream::from_raw_fd(fd) };
+    assert!(!is_nonblocking(&stream));
+    stream
+}
 
 both_flavors! {
+    async fn tcp_socket_from_a_blocking_std_socket_connects_and_listens_nonblocking() {
+        let server = TcpSocket::from_std_stream(blocking_unconnected_v4());
+        server.set_reuseaddr(true).unwrap();
+        server.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let addr = server.local_addr().unwrap();
+        let listener = server.listen(8).unwrap();
+        assert!(is_nonblocking(&listener), "listen switched the socket to nonblocking");
+
+        let client = TcpSocket::from_std_stream(blocking_unconnected_v4());
+        let (connected, accepted) = net_common::join(client.connect(addr), listener.accept()).await;
+        let mut stream = connected.unwrap();
+        assert!(is_nonblocking(&stream), "connect switched the socket to nonblocking");
+        let (mut peer, _) = accepted.unwrap();
+        stream.write_all(b"made elsewhere").await.unwrap();
+        let mut got = [0; 14];
+        peer.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"made elsewhere");
+    }
+
     async fn accept_serves_many_clients_in_order() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();

@@ -45,6 +45,10 @@ use crate::tcp::{TcpListener, TcpStream};
 #[derive(Debug)]
 pub struct TcpSocket {
     inner: sys::TcpSocket,
+    // Set by `from_std_stream`, whose socket may still block: `listen` and `connect` switch
+    // it to nonblocking first, where a failure can be returned (tokio's signature leaves the
+    // conversion itself no way to fail).
+    ensure_nonblocking: bool,
 }
 
 impl TcpSocket {
@@ -55,6 +59,7 @@ impl TcpSocket {
     /// The OS error of `socket` (for example `EMFILE`).
     pub fn new_v4() -> io::Result<TcpSocket> {
         Ok(TcpSocket {
+            ensure_nonblocking: false,
             inner: sys::TcpSocket::new_v4()?,
         })
     }
@@ -66,6 +71,7 @@ impl TcpSocket {
     /// The OS error of `socket` (`EAFNOSUPPORT` without IPv6, `EMFILE`, ...).
     pub fn new_v6() -> io::Result<TcpSocket> {
         Ok(TcpSocket {
+            ensure_nonblocking: false,
             inner: sys::TcpSocket::new_v6()?,
         })
     }
@@ -365,6 +371,7 @@ impl TcpSocket {
     /// The OS error of `listen` (`AddrInUse` if another socket listens on the port);
     /// `Other` outside a runtime with I/O enabled.
     pub fn listen(self, backlog: u32) -> io::Result<TcpListener> {
+        self.nonblocking()?;
         TcpListener::new(self.inner.listen(backlog)?)
     }
 
@@ -377,20 +384,31 @@ impl TcpSocket {
     /// As [`TcpStream::connect_addr`], plus `InvalidInput` if `addr`'s family differs from
     /// the socket's.
     pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
+        self.nonblocking()?;
         TcpStream::connect_sys(self.inner.connect(addr)?).await
     }
 
-    /// Wraps a std stream's socket so its options can be changed through this type. The
-    /// socket is switched to nonblocking mode.
+    /// Wraps a std stream's socket (typically an unconnected one made with another library,
+    /// such as socket2, and converted) so it can be configured and then connected or turned
+    /// into a listener through this type.
     ///
-    /// # Errors
-    ///
-    /// The error of `fcntl` setting `O_NONBLOCK`.
-    pub fn from_std_stream(stream: std::net::TcpStream) -> io::Result<TcpSocket> {
-        stream.set_nonblocking(true)?;
-        Ok(TcpSocket {
+    /// Unlike tokio, which leaves it to the caller, corium does not require the socket to be
+    /// nonblocking already: [`connect`](TcpSocket::connect) and [`listen`](TcpSocket::listen)
+    /// switch it to nonblocking mode, and report a failure to do so.
+    pub fn from_std_stream(stream: std::net::TcpStream) -> TcpSocket {
+        TcpSocket {
             inner: sys::TcpSocket::from(OwnedFd::from(stream)),
-        })
+            ensure_nonblocking: true,
+        }
+    }
+
+    /// Makes sure the socket is nonblocking before a selector sees it (see
+    /// `ensure_nonblocking`).
+    fn nonblocking(&self) -> io::Result<()> {
+        if self.ensure_nonblocking {
+            self.inner.set_nonblocking(true)?;
+        }
+        Ok(())
     }
 }
 
@@ -420,6 +438,7 @@ impl FromRawFd for TcpSocket {
             // SAFETY: the caller guarantees `fd` is open and owned by no one else, which is
             // `sys::TcpSocket::from_raw_fd`'s contract too.
             inner: unsafe { sys::TcpSocket::from_raw_fd(fd) },
+            ensure_nonblocking: false,
         }
     }
 }

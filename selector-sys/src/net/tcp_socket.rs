@@ -345,6 +345,16 @@ impl TcpSocket {
         Ok(TcpStream::from(OwnedFd::from(self.inner)))
     }
 
+    /// Sets or clears `O_NONBLOCK`: for a socket made elsewhere (from a `std` type or a raw
+    /// fd), which must be nonblocking before [`connect`](TcpSocket::connect) or
+    /// [`listen`](TcpSocket::listen) hand it to a selector.
+    ///
+    /// # Errors
+    /// The OS error of `fcntl`.
+    pub fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
+        self.inner.set_nonblocking(nonblocking)
+    }
+
     /// `SO_SNDBUF`/`SO_RCVBUF` take a C `int`: refuse what would wrap negative.
     fn set_buffer_size(&self, name: libc::c_int, size: u32) -> io::Result<()> {
         let value = libc::c_int::try_from(size).map_err(|_| {
