@@ -100,6 +100,7 @@
 //!   outside one they return an error (kind `Other`), never panic.
 
 mod async_buf_read;
+mod async_fd;
 mod async_read;
 mod async_seek;
 mod async_write;
@@ -109,6 +110,14 @@ pub mod compat;
 mod read_buf;
 mod stdio;
 pub mod util;
+
+/// Unix-only I/O: [`AsyncFd`](unix::AsyncFd), readiness waits for a file descriptor you own.
+pub mod unix {
+    pub use super::async_fd::{
+        AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdRegisterError, AsyncFdTryNewError,
+        TryIoError,
+    };
+}
 
 // tokio users find these in `tokio::io`; they are the reactor's readiness types.
 pub use corium_reactor::{Interest, Ready};
