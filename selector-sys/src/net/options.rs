@@ -167,6 +167,132 @@ fn explain_bind_device(e: io::Error, name: &[u8]) -> io::Error {
     }
 }
 
+/// Generates, inside an `impl` block, the public forms of the options above for a socket type
+/// that reaches a type having them (the sys `TcpSocket`/`UdpSocket` reach [`Socket`]; corium's
+/// async `TcpSocket`/`UdpSocket` reach the sys ones): `set_tos_v4`, `tos_v4`,
+/// `set_tclass_v6`, `tclass_v6`, `bind_device` and `device`, each gated to the platforms
+/// that have it. One definition for every layer and transport, so the docs, the platform
+/// lists and the forwarding cannot drift apart.
+///
+/// `|this| expr` says how to reach the inner socket from `this` (which is `&self`);
+/// `deprecated_tos` adds tokio's old `tos`/`set_tos` names, hidden and deprecated.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __packet_options {
+    (|$this:ident| $inner:expr, deprecated_tos) => {
+        $crate::__packet_options!(|$this| $inner);
+
+        /// The old name of [`tos_v4`](Self::tos_v4), kept so code written for it still builds.
+        ///
+        /// # Errors
+        /// As for `tos_v4`.
+        #[deprecated(note = "renamed `tos_v4`: the option applies to IPv4 only")]
+        #[doc(hidden)]
+        pub fn tos(&self) -> ::std::io::Result<u32> {
+            self.tos_v4()
+        }
+
+        /// The old name of [`set_tos_v4`](Self::set_tos_v4), kept so code written for it
+        /// still builds.
+        ///
+        /// # Errors
+        /// As for `set_tos_v4`.
+        #[deprecated(note = "renamed `set_tos_v4`: the option applies to IPv4 only")]
+        #[doc(hidden)]
+        pub fn set_tos(&self, tos: u32) -> ::std::io::Result<()> {
+            self.set_tos_v4(tos)
+        }
+    };
+    (|$this:ident| $inner:expr) => {
+        /// Sets `IP_TOS`, the type-of-service byte (DSCP and ECN bits) of outgoing IPv4
+        /// packets. Linux keeps the ECN bits of a TCP socket for itself, so only the DSCP
+        /// part of the value sticks there.
+        ///
+        /// # Errors
+        /// `InvalidInput` above 255 (the field is one byte); the OS error of `setsockopt`
+        /// (for example on an IPv6 socket).
+        pub fn set_tos_v4(&self, tos: u32) -> ::std::io::Result<()> {
+            let $this = self;
+            $inner.set_tos_v4(tos)
+        }
+
+        /// Reads `IP_TOS` (see [`set_tos_v4`](Self::set_tos_v4)).
+        ///
+        /// # Errors
+        /// The OS error of `getsockopt`.
+        pub fn tos_v4(&self) -> ::std::io::Result<u32> {
+            let $this = self;
+            $inner.tos_v4()
+        }
+
+        /// Sets `IPV6_TCLASS`, the traffic-class byte of outgoing IPv6 packets (the IPv6
+        /// counterpart of [`set_tos_v4`](Self::set_tos_v4)).
+        ///
+        /// # Errors
+        /// `InvalidInput` above 255; the OS error of `setsockopt` (for example on an IPv4
+        /// socket).
+        #[cfg(any(
+            target_os = "android",
+            target_os = "dragonfly",
+            target_os = "freebsd",
+            target_os = "fuchsia",
+            target_os = "linux",
+            target_os = "macos",
+            target_os = "netbsd",
+            target_os = "openbsd",
+        ))]
+        pub fn set_tclass_v6(&self, tclass: u32) -> ::std::io::Result<()> {
+            let $this = self;
+            $inner.set_tclass_v6(tclass)
+        }
+
+        /// Reads `IPV6_TCLASS` (see [`set_tclass_v6`](Self::set_tclass_v6)).
+        ///
+        /// # Errors
+        /// The OS error of `getsockopt`.
+        #[cfg(any(
+            target_os = "android",
+            target_os = "dragonfly",
+            target_os = "freebsd",
+            target_os = "fuchsia",
+            target_os = "linux",
+            target_os = "macos",
+            target_os = "netbsd",
+            target_os = "openbsd",
+        ))]
+        pub fn tclass_v6(&self) -> ::std::io::Result<u32> {
+            let $this = self;
+            $inner.tclass_v6()
+        }
+
+        /// Sets `SO_BINDTODEVICE`: only packets through the interface named `interface` (for
+        /// example `b"eth0"`) reach the socket, and its packets leave through it. `None` or an
+        /// empty name removes the binding. Needs `CAP_NET_RAW`.
+        ///
+        /// # Errors
+        /// `InvalidInput` for a name longer than 15 bytes (`IFNAMSIZ` less its NUL) or with a
+        /// NUL inside, which the kernel would silently cut short; `NotFound` if no interface
+        /// has that name (`ENODEV`); `PermissionDenied` without `CAP_NET_RAW`; other OS
+        /// errors of `setsockopt`.
+        #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+        pub fn bind_device(&self, interface: Option<&[u8]>) -> ::std::io::Result<()> {
+            let $this = self;
+            $inner.bind_device(interface)
+        }
+
+        /// Reads `SO_BINDTODEVICE`: the name of the interface the socket is bound to, without
+        /// its NUL, or `None`.
+        ///
+        /// # Errors
+        /// The OS error of `getsockopt`.
+        #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
+        pub fn device(&self) -> ::std::io::Result<Option<Vec<u8>>> {
+            let $this = self;
+            $inner.device()
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
