@@ -7,35 +7,13 @@ mod net_common;
 use std::future::poll_fn;
 use std::io::ErrorKind;
 use std::net::Shutdown;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use corium::time::timeout;
 use corium_net::io::{AsyncReadExt, AsyncWriteExt, ReadBuf};
 use corium_net::unix::UCred;
 use corium_net::{UnixDatagram, UnixListener, UnixStream};
-use net_common::{join, poll_once, Pattern};
-
-/// A fresh directory for socket files, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "corium-net-unix-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
+use net_common::{join, poll_once, Pattern, TempDir};
 
 /// How long a read must stay pending to count as "no data and no end of stream": the peer's
 /// write or shutdown already happened (synchronously, on a socketpair) before the read starts,
@@ -69,12 +47,6 @@ fn assert_is_own(cred: UCred) {
         assert_eq!(cred.pid(), Some(pid), "{cred:?}");
     } else {
         assert_eq!(cred.pid(), None, "{cred:?}");
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

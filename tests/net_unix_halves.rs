@@ -7,40 +7,13 @@ mod net_common;
 use std::future::Future;
 use std::io::{ErrorKind, IoSlice, IoSliceMut};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use corium::time::timeout;
 use corium_net::io::{AsyncReadExt, AsyncWriteExt};
 use corium_net::unix::SocketAddr;
 use corium_net::{Interest, UnixListener, UnixStream};
-use net_common::{join, poll_once};
-
-/// A fresh directory for socket files, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "corium-net-unix-halves-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use net_common::{join, poll_once, TempDir};
 
 /// Bounds a wait that must end without anything else happening first (a writable fresh
 /// socket, a readable one whose peer already wrote): generous, since on loopback these take
