@@ -126,10 +126,11 @@
 //! * **No foreign code under a lock.** Wakers are collected under a lock and woken after it
 //!   (`wake_list.rs`, batches of 32); a waker left in a reused slot is dropped after its
 //!   waiter lock is released.
-//! * **`unsafe` is confined to the intrusive waiter list** (`waiter_list.rs`, and its use in
-//!   `readiness.rs`): a [`Readiness`] future's node is pinned, is touched only under its
-//!   `ScheduledIo`'s waiter lock while linked, and unlinks itself on drop. Each block carries a
-//!   `// SAFETY:` proof against those invariants.
+//! * **`unsafe` is confined to the intrusive waiter list and the wake batch**
+//!   (`waiter_list.rs`, its use in `readiness.rs`, and `wake_list.rs`): a [`Readiness`]
+//!   future's node is pinned, is touched only under its `ScheduledIo`'s waiter lock while
+//!   linked, and unlinks itself on drop; a batch's `MaybeUninit` slots are initialised exactly
+//!   up to its length. Each block carries a `// SAFETY:` proof against those invariants.
 //!
 //! ## Should I use this crate?
 //!

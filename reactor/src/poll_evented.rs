@@ -9,6 +9,7 @@ use corium_selector_sys::Interest;
 
 use crate::handle::Handle;
 use crate::registration::Registration;
+use crate::scheduled_io::Direction;
 
 /// Owns a nonblocking source `E` and its [`Registration`]: the building block of every corium
 /// socket type (`TcpStream` is a `PollEvented<sys::net::TcpStream>`).
@@ -207,10 +208,7 @@ impl<E: Source> PollEvented<E> {
         loop {
             // Spends coop budget each round, so a source whose readiness keeps being reported
             // while `f` keeps returning `WouldBlock` still yields.
-            let event = ready!(match direction {
-                Direction::Read => self.registration.poll_read_ready(cx),
-                Direction::Write => self.registration.poll_write_ready(cx),
-            })?;
+            let event = ready!(self.registration.poll_ready(cx, direction))?;
             match f() {
                 Ok(n) => {
                     // A short transfer on a byte stream means the kernel buffer was drained
@@ -233,13 +231,6 @@ impl<E: Source> PollEvented<E> {
             }
         }
     }
-}
-
-/// Which readiness a [`PollEvented`] helper waits for.
-#[derive(Clone, Copy)]
-enum Direction {
-    Read,
-    Write,
 }
 
 impl<E: Source> Drop for PollEvented<E> {

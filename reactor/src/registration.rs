@@ -115,7 +115,7 @@ impl Registration {
     }
 
     #[inline(always)]
-    fn poll_ready(
+    pub(crate) fn poll_ready(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,

@@ -177,13 +177,10 @@ impl RegistrationSet {
     /// Frees the slot `token` names, if it still holds that generation; the caller holds
     /// the lock (`synced`).
     fn free_slot(&self, synced: &mut Synced, token: usize) -> bool {
-        let index = index_of(token);
-        let Some(io) = self.try_slot(index) else {
+        let Some(io) = self.get(token) else {
             return false;
         };
-        if io.token() != token {
-            return false;
-        }
+        let index = index_of(token);
         io.set_token(self::token(index, generation_of(token).wrapping_add(1)));
         synced.free.push(index);
         true

@@ -117,9 +117,9 @@ pub(crate) struct Waiters {
 
 /// The reactor's state for one registered source: its readiness and who waits for it.
 ///
-/// Created by the driver's slab when a source is registered and shared (`Arc`) between the
-/// slab, which finds it from an event's token, and the [`Registration`](crate::Registration),
-/// which checks and clears it. Its methods are internal; this page documents the protocol.
+/// A slot of the driver's slab (`registration_set.rs`), handed to a source when it registers
+/// and reused after it leaves; the slab finds it from an event's token, and the
+/// [`Registration`](crate::Registration) holds it to check and clear it. Its methods are internal; this page documents the protocol.
 ///
 /// # The readiness word
 ///
@@ -173,8 +173,8 @@ pub(crate) struct Waiters {
 ///
 /// # Alignment
 ///
-/// `ScheduledIo`s are separate heap allocations touched by different threads (the driver sets,
-/// tasks check and clear). x86_64's adjacent-line prefetcher and many aarch64 cores move cache
+/// `ScheduledIo`s are neighbouring elements of one page array, touched by different threads
+/// (the driver sets, tasks check and clear). x86_64's adjacent-line prefetcher and many aarch64 cores move cache
 /// lines in 128-byte pairs, so a 64-byte alignment would still let two neighbours share a pair
 /// and bounce between cores (false sharing); elsewhere 64 bytes is the line size.
 #[cfg_attr(any(target_arch = "x86_64", target_arch = "aarch64"), repr(align(128)))]
@@ -222,16 +222,8 @@ impl ScheduledIo {
     /// The slab hands this slot to a new source: no readiness, no waiters.
     pub(crate) fn reset(&self) {
         self.readiness.store(0, Ordering::Release);
-        let (reader, writer) = {
-            let mut waiters = self.waiters.lock();
-            debug_assert!(
-                waiters.list.is_empty(),
-                "a Readiness future outlived its source"
-            );
-            (waiters.reader.take(), waiters.writer.take())
-        };
-        // Normally none (the old registration dropped them); dropped outside the lock anyway.
-        drop((reader, writer));
+        // Normally none left (the old registration cleared them).
+        self.clear_wakers();
     }
 
     /// The single place the readiness word changes (the trace point for "readiness change":
@@ -390,10 +382,16 @@ impl ScheduledIo {
         woken + wakers.wake_all(token)
     }
 
-    /// Drops the stored poll-path wakers (the registration is going away).
+    /// Drops the stored poll-path wakers (the registration is going away, or the slot is
+    /// being reused). No [`Readiness`] future can still be linked: each borrows the
+    /// registration that is going.
     pub(crate) fn clear_wakers(&self) {
         let (reader, writer) = {
             let mut waiters = self.waiters.lock();
+            debug_assert!(
+                waiters.list.is_empty(),
+                "a Readiness future outlived its source"
+            );
             (waiters.reader.take(), waiters.writer.take())
         };
         // Dropped here, outside the lock: dropping a waker may run arbitrary code.

@@ -19,9 +19,10 @@ pub(crate) const BATCH: usize = 32;
 
 /// Invariant: `wakers[..len]` are initialised and owned by the list; `wakers[len..]` are not.
 ///
-/// The slots are `MaybeUninit` rather than `Option` because this list is built and dropped on
-/// every wake: `[None; 32]` cost 32 stores to build and a 32-slot scan to drop, several times
-/// the price of the wake itself when (as usual) one waker is in it.
+/// The slots are `MaybeUninit` rather than `Option` because a batch is usually small: `[None;
+/// 32]` costs 32 stores to build and a 32-slot scan to drop, several times the price of waking
+/// the one or two wakers it typically holds. (`ScheduledIo::wake` builds one only when a
+/// `Readiness` future is linked; the usual single poll-path waker needs no list.)
 pub(crate) struct WakeList {
     wakers: [MaybeUninit<Waker>; BATCH],
     len: usize,

@@ -195,17 +195,10 @@ impl State {
         })
     }
 
-    /// [`transition_to_idle_after`](Self::transition_to_idle_after) for a poll that did not
-    /// yield itself. (Only the unit tests call it; loom's models use the general form.)
-    #[cfg(test)]
-    #[cfg_attr(loom, allow(dead_code))]
-    pub(super) fn transition_to_idle(&self) -> TransitionToIdle {
-        self.transition_to_idle_after(false)
-    }
-
-    /// The poll returned `Pending`: give up the right to poll. `self_woken` if its future yielded through the task's own
-    /// waker (see `yield_now`): that wake is folded into this one CAS instead of costing a CAS
-    /// of its own during the poll, and the result is then never `Ok`/`OkDealloc`.
+    /// The poll returned `Pending`: give up the right to poll. `self_woken` if its future
+    /// yielded through the task's own waker (see `yield_now`): that wake is folded into this
+    /// one CAS instead of costing a CAS of its own during the poll, and the result is then
+    /// never `Ok`/`OkDealloc`.
     #[inline]
     pub(super) fn transition_to_idle_after(&self, self_woken: bool) -> TransitionToIdle {
         self.fetch_update_action(|curr| {
@@ -479,7 +472,10 @@ mod tests {
             s.transition_to_notified_by_ref(),
             TransitionToNotified::DoNothing
         );
-        assert_eq!(s.transition_to_idle(), TransitionToIdle::OkNotified);
+        assert_eq!(
+            s.transition_to_idle_after(false),
+            TransitionToIdle::OkNotified
+        );
         let snap = s.load();
         assert!(snap.is_notified() && !snap.is_running());
         assert_eq!(snap.ref_count(), 3);
@@ -514,7 +510,7 @@ mod tests {
     fn notified_deduplicates_wakes() {
         let s = State::new(INITIAL_STATE);
         assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
-        assert_eq!(s.transition_to_idle(), TransitionToIdle::Ok);
+        assert_eq!(s.transition_to_idle_after(false), TransitionToIdle::Ok);
         assert_eq!(s.load().ref_count(), 2);
         assert_eq!(
             s.transition_to_notified_by_ref(),
@@ -549,7 +545,7 @@ mod tests {
     fn abort_of_an_idle_task_submits_it() {
         let s = State::new(INITIAL_STATE);
         assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
-        assert_eq!(s.transition_to_idle(), TransitionToIdle::Ok);
+        assert_eq!(s.transition_to_idle_after(false), TransitionToIdle::Ok);
         assert!(s.transition_to_notified_and_cancel());
         assert_eq!(s.load().ref_count(), 3);
         assert_eq!(s.transition_to_running(), TransitionToRunning::Cancelled);
