@@ -14,7 +14,7 @@ use corium_selector_sys::net as sys;
 
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use crate::unix::split::{split, split_owned, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
-use crate::unix::{ucred, SocketAddr, UCred};
+use crate::unix::{SocketAddr, UCred};
 
 /// A Unix-domain stream socket driven by the corium reactor: [`AsyncRead`] and
 /// [`AsyncWrite`], plus the readiness-level calls, as [`TcpStream`](crate::TcpStream).
@@ -135,7 +135,7 @@ impl UnixStream {
     /// # }).unwrap();
     /// ```
     pub fn peer_cred(&self) -> io::Result<UCred> {
-        ucred::peer_cred(self.as_raw_fd())
+        self.io.get_ref().peer_cred().map(UCred::from)
     }
 
     /// Takes the pending socket error (`SO_ERROR`), clearing it.

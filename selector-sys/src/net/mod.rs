@@ -57,12 +57,14 @@
 mod addr;
 pub(crate) mod fd;
 mod options;
+mod peer_cred;
 mod socket;
 mod tcp;
 mod tcp_socket;
 mod udp;
 mod uds;
 
+pub use peer_cred::PeerCred;
 pub use tcp::{TcpListener, TcpStream};
 pub use tcp_socket::TcpSocket;
 pub use udp::UdpSocket;

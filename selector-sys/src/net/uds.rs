@@ -186,6 +186,15 @@ impl UnixStream {
         self.inner.peer_addr()?.to_unix()
     }
 
+    /// The credentials of the peer process, as recorded when the connection was made (see
+    /// [`PeerCred`](super::PeerCred)).
+    ///
+    /// # Errors
+    /// The OS error of the query; `Unsupported` on a system without one.
+    pub fn peer_cred(&self) -> io::Result<super::PeerCred> {
+        self.inner.peer_cred()
+    }
+
     /// Shuts down the read half, the write half (the peer then reads end-of-stream), or both.
     ///
     /// # Errors
