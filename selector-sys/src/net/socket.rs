@@ -116,14 +116,15 @@ impl Socket {
 
     /// `connect(2)`, where `EINPROGRESS` counts as success: a nonblocking stream connect
     /// returns at once, the handshake goes on in the kernel, and the socket becomes
-    /// *writable* when it ends. Then `take_error` says whether it failed.
+    /// *writable* when it ends. Then `take_error` says whether it failed. `EINTR` counts as
+    /// success too: an interrupted nonblocking connect goes on in the kernel all the same.
     pub(crate) fn connect(&self, addr: &RawAddr) -> io::Result<()> {
         // SAFETY: `addr` points at `addr.len()` initialised bytes; the fd is open.
         match syscall!(
             connect(self.as_raw_fd(), addr.as_ptr(), addr.len());
             "Socket::connect", "fd={}, {addr}", self.as_raw_fd()
         ) {
-            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => Ok(()),
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EINPROGRESS | libc::EINTR)) => Ok(()),
             res => res.map(drop),
         }
     }
@@ -446,13 +447,20 @@ fn linger_secs(timeout: Duration) -> libc::c_int {
 
 /// Checks a TTL or hop limit before it reaches the kernel, so the error says what is wrong.
 pub(crate) fn ttl_value(ttl: u32) -> io::Result<libc::c_int> {
-    if ttl > 255 {
+    header_byte("IP time-to-live (TTL)", ttl)
+}
+
+/// Checks a value for a one-byte IP header field (TTL, type of service, traffic class): the
+/// kernel would keep only the low byte of a larger value (or, for `-1` after the cast, reset
+/// it), acting on a value nobody asked for.
+pub(crate) fn header_byte(what: &str, value: u32) -> io::Result<libc::c_int> {
+    if value > 0xFF {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("TTL {ttl} is out of range: an IP time-to-live is 0..=255"),
+            format!("{what} {value} ({value:#x}) is out of range: the field is one byte, 0..=255"),
         ));
     }
-    Ok(ttl as libc::c_int)
+    Ok(value as libc::c_int)
 }
 
 /// C types passed through `setsockopt`/`getsockopt`.

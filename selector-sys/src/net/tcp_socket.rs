@@ -250,19 +250,14 @@ impl TcpSocket {
     /// stream is still connecting until it turns writable, and then
     /// [`TcpStream::take_error`] says how the handshake ended.
     ///
-    /// `EINPROGRESS` is success, and so is `EINTR`: an interrupted nonblocking connect goes
-    /// on in the kernel all the same.
-    ///
     /// # Errors
     /// `InvalidInput` if `addr`'s family differs from the socket's; errors the kernel reports
     /// at once (`ConnectionRefused` is possible on loopback, `AddrNotAvailable`,
     /// `NetworkUnreachable`, …). The socket is closed on error.
     pub fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
-        match self.inner.connect(&RawAddr::from_inet(&addr)) {
-            Ok(()) => {}
-            Err(e) if e.raw_os_error() == Some(libc::EINTR) => {}
-            Err(e) => return Err(self.family_hint(e, addr)),
-        }
+        self.inner
+            .connect(&RawAddr::from_inet(&addr))
+            .map_err(|e| self.family_hint(e, addr))?;
         Ok(TcpStream::from(OwnedFd::from(self.inner)))
     }
 
