@@ -12,7 +12,7 @@
 
 use std::io;
 
-use super::socket::Socket;
+use super::socket::{header_byte, Socket};
 
 impl Socket {
     /// `IP_TOS`: the type-of-service byte (DSCP and ECN bits) of outgoing IPv4 packets.
@@ -25,145 +25,150 @@ impl Socket {
     pub(crate) fn tos_v4(&self) -> io::Result<u32> {
         Ok(self.opt::<libc::c_int>(libc::IPPROTO_IP, libc::IP_TOS)? as u32)
     }
+}
 
+#[cfg(any(
+    target_os = "android",
+    target_os = "dragonfly",
+    target_os = "freebsd",
+    target_os = "fuchsia",
+    target_os = "linux",
+    target_os = "macos",
+    target_os = "netbsd",
+    target_os = "openbsd",
+))]
+impl Socket {
     /// `IPV6_TCLASS`: the traffic-class byte of outgoing IPv6 packets.
-    #[cfg(any(
-        target_os = "android",
-        target_os = "dragonfly",
-        target_os = "freebsd",
-        target_os = "fuchsia",
-        target_os = "linux",
-        target_os = "macos",
-        target_os = "netbsd",
-        target_os = "openbsd",
-    ))]
     pub(crate) fn set_tclass_v6(&self, tclass: u32) -> io::Result<()> {
         let value = header_byte("IPv6 traffic class (IPV6_TCLASS)", tclass)?;
         self.set_opt(libc::IPPROTO_IPV6, libc::IPV6_TCLASS, value)
     }
 
     /// Reads `IPV6_TCLASS`.
-    #[cfg(any(
-        target_os = "android",
-        target_os = "dragonfly",
-        target_os = "freebsd",
-        target_os = "fuchsia",
-        target_os = "linux",
-        target_os = "macos",
-        target_os = "netbsd",
-        target_os = "openbsd",
-    ))]
     pub(crate) fn tclass_v6(&self) -> io::Result<u32> {
         Ok(self.opt::<libc::c_int>(libc::IPPROTO_IPV6, libc::IPV6_TCLASS)? as u32)
     }
-
-    /// `TCP_QUICKACK`: acknowledge at once instead of delaying ACKs. Linux clears it again
-    /// by itself as the connection goes on, so it is a hint, not a mode.
-    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
-    pub(crate) fn set_quickack(&self, quickack: bool) -> io::Result<()> {
-        self.set_flag(libc::IPPROTO_TCP, libc::TCP_QUICKACK, quickack)
-    }
-
-    /// Reads `TCP_QUICKACK`.
-    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
-    pub(crate) fn quickack(&self) -> io::Result<bool> {
-        self.flag(libc::IPPROTO_TCP, libc::TCP_QUICKACK)
-    }
-
-    /// `SO_BINDTODEVICE`: only traffic through the named interface reaches the socket, and
-    /// its packets leave through it. `None` or an empty name removes the binding.
-    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
-    pub(crate) fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
-        let name = interface.unwrap_or_default();
-        let value = device_name(name)?;
-        self.set_opt(libc::SOL_SOCKET, libc::SO_BINDTODEVICE, value)
-            .map_err(|e| explain_bind_device(e, name))
-    }
-
-    /// Reads `SO_BINDTODEVICE`: the interface name, or `None` when the socket is not bound
-    /// to one.
-    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
-    pub(crate) fn device(&self) -> io::Result<Option<Vec<u8>>> {
-        // Linux refuses (EINVAL) a buffer shorter than IFNAMSIZ, and writes the name with its
-        // NUL, or nothing at all when unbound; the buffer starts zeroed, so the first NUL
-        // ends the name in both cases.
-        let buf: DeviceName = self.opt(libc::SOL_SOCKET, libc::SO_BINDTODEVICE)?;
-        let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-        Ok((len > 0).then(|| buf[..len].to_vec()))
-    }
 }
 
-/// An interface name as `SO_BINDTODEVICE` takes and returns it: NUL-terminated, in a buffer
-/// of `IFNAMSIZ` bytes.
+/// The Linux-only options: quick ACKs and binding to an interface.
 #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
-type DeviceName = [u8; libc::IFNAMSIZ];
+mod linux {
+    use std::io;
 
-// SAFETY: a byte array is valid for any bit pattern.
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
-unsafe impl super::socket::SockOpt for DeviceName {}
+    use super::Socket;
 
-/// Checks a TOS or traffic-class value: both are one byte of the IP header, and the kernel
-/// would keep only the low byte of a larger value (or, for `-1` after the cast, reset it).
-fn header_byte(what: &str, value: u32) -> io::Result<libc::c_int> {
-    if value > 0xFF {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("{what} {value:#x} is out of range: the field is one byte, 0..=0xff"),
-        ));
+    impl Socket {
+        /// `TCP_QUICKACK`: acknowledge at once instead of delaying ACKs. Linux clears it again
+        /// by itself as the connection goes on, so it is a hint, not a mode.
+        pub(crate) fn set_quickack(&self, quickack: bool) -> io::Result<()> {
+            self.set_flag(libc::IPPROTO_TCP, libc::TCP_QUICKACK, quickack)
+        }
+
+        /// Reads `TCP_QUICKACK`.
+        pub(crate) fn quickack(&self) -> io::Result<bool> {
+            self.flag(libc::IPPROTO_TCP, libc::TCP_QUICKACK)
+        }
+
+        /// `SO_BINDTODEVICE`: only traffic through the named interface reaches the socket, and
+        /// its packets leave through it. `None` or an empty name removes the binding.
+        pub(crate) fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
+            let name = interface.unwrap_or_default();
+            let value = device_name(name)?;
+            self.set_opt(libc::SOL_SOCKET, libc::SO_BINDTODEVICE, value)
+                .map_err(|e| explain_bind_device(e, name))
+        }
+
+        /// Reads `SO_BINDTODEVICE`: the interface name, or `None` when the socket is not bound
+        /// to one.
+        pub(crate) fn device(&self) -> io::Result<Option<Vec<u8>>> {
+            // Linux refuses (EINVAL) a buffer shorter than IFNAMSIZ, and writes the name with its
+            // NUL, or nothing at all when unbound; the buffer starts zeroed, so the first NUL
+            // ends the name in both cases.
+            let buf: DeviceName = self.opt(libc::SOL_SOCKET, libc::SO_BINDTODEVICE)?;
+            let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+            Ok((len > 0).then(|| buf[..len].to_vec()))
+        }
     }
-    Ok(value as libc::c_int)
-}
 
-/// Copies an interface name into the NUL-terminated form `SO_BINDTODEVICE` takes, refusing
-/// what the kernel would otherwise cut short and then bind to a *different* interface.
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
-fn device_name(name: &[u8]) -> io::Result<DeviceName> {
-    // A C-style name with its terminator is the same name.
-    let bare = name.strip_suffix(b"\0").unwrap_or(name);
-    if bare.contains(&0) {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "interface name \"{}\" contains a NUL byte: the kernel would read only the \
-                 part before it",
-                bare.escape_ascii()
+    /// An interface name as `SO_BINDTODEVICE` takes and returns it: NUL-terminated, in a buffer
+    /// of `IFNAMSIZ` bytes.
+    type DeviceName = [u8; libc::IFNAMSIZ];
+
+    // SAFETY: a byte array is valid for any bit pattern.
+    unsafe impl crate::net::socket::SockOpt for DeviceName {}
+
+    /// Copies an interface name into the NUL-terminated form `SO_BINDTODEVICE` takes, refusing
+    /// what the kernel would otherwise cut short and then bind to a *different* interface.
+    fn device_name(name: &[u8]) -> io::Result<DeviceName> {
+        // A C-style name with its terminator is the same name.
+        let bare = name.strip_suffix(b"\0").unwrap_or(name);
+        if bare.contains(&0) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "interface name \"{}\" contains a NUL byte: the kernel would read only the \
+                     part before it",
+                    bare.escape_ascii()
+                ),
+            ));
+        }
+        let mut buf: DeviceName = [0; libc::IFNAMSIZ];
+        // One byte stays for the terminating NUL.
+        if bare.len() >= buf.len() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "interface name \"{}\" is {} bytes long: names are at most {} bytes \
+                     (IFNAMSIZ is {} including the terminating NUL)",
+                    bare.escape_ascii(),
+                    bare.len(),
+                    libc::IFNAMSIZ - 1,
+                    libc::IFNAMSIZ
+                ),
+            ));
+        }
+        buf[..bare.len()].copy_from_slice(bare);
+        Ok(buf)
+    }
+
+    /// Names the interface and the likely fix in the two errors a caller can act on; `ENODEV`
+    /// has no `ErrorKind` of its own in std, which would leave it uncategorised.
+    fn explain_bind_device(e: io::Error, name: &[u8]) -> io::Error {
+        let name = name.escape_ascii();
+        match e.raw_os_error() {
+            Some(libc::ENODEV) => io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no network interface is named \"{name}\" ({e}); `ip link` lists them"),
             ),
-        ));
-    }
-    let mut buf: DeviceName = [0; libc::IFNAMSIZ];
-    // One byte stays for the terminating NUL.
-    if bare.len() >= buf.len() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "interface name \"{}\" is {} bytes long: names are at most {} bytes \
-                 (IFNAMSIZ is {} including the terminating NUL)",
-                bare.escape_ascii(),
-                bare.len(),
-                libc::IFNAMSIZ - 1,
-                libc::IFNAMSIZ
+            Some(libc::EPERM) => io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!("binding a socket to interface \"{name}\" needs CAP_NET_RAW ({e})"),
             ),
-        ));
+            _ => e,
+        }
     }
-    buf[..bare.len()].copy_from_slice(bare);
-    Ok(buf)
-}
 
-/// Names the interface and the likely fix in the two errors a caller can act on; `ENODEV`
-/// has no `ErrorKind` of its own in std, which would leave it uncategorised.
-#[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
-fn explain_bind_device(e: io::Error, name: &[u8]) -> io::Error {
-    let name = name.escape_ascii();
-    match e.raw_os_error() {
-        Some(libc::ENODEV) => io::Error::new(
-            io::ErrorKind::NotFound,
-            format!("no network interface is named \"{name}\" ({e}); `ip link` lists them"),
-        ),
-        Some(libc::EPERM) => io::Error::new(
-            io::ErrorKind::PermissionDenied,
-            format!("binding a socket to interface \"{name}\" needs CAP_NET_RAW ({e})"),
-        ),
-        _ => e,
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn device_names_are_checked_before_the_kernel() {
+            assert_eq!(&device_name(b"lo").unwrap()[..3], b"lo\0");
+            assert_eq!(device_name(b"lo\0").unwrap(), device_name(b"lo").unwrap());
+            assert_eq!(device_name(b"").unwrap(), [0; libc::IFNAMSIZ]);
+            let longest = [b'a'; libc::IFNAMSIZ - 1];
+            assert_eq!(
+                &device_name(&longest).unwrap()[..libc::IFNAMSIZ - 1],
+                &longest
+            );
+            let err = device_name(&[b'a'; libc::IFNAMSIZ]).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+            assert!(err.to_string().contains("at most 15 bytes"), "{err}");
+            let err = device_name(b"lo\0x").unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+            assert!(err.to_string().contains("NUL"), "{err}");
+        }
     }
 }
 
@@ -312,24 +317,5 @@ mod tests {
         let s = Socket::new(libc::AF_INET, libc::SOCK_DGRAM).unwrap();
         s.set_tos_v4(0x10).unwrap();
         assert_eq!(s.tos_v4().unwrap(), 0x10);
-    }
-
-    #[cfg(any(target_os = "linux", target_os = "android", target_os = "fuchsia"))]
-    #[test]
-    fn device_names_are_checked_before_the_kernel() {
-        assert_eq!(&device_name(b"lo").unwrap()[..3], b"lo\0");
-        assert_eq!(device_name(b"lo\0").unwrap(), device_name(b"lo").unwrap());
-        assert_eq!(device_name(b"").unwrap(), [0; libc::IFNAMSIZ]);
-        let longest = [b'a'; libc::IFNAMSIZ - 1];
-        assert_eq!(
-            &device_name(&longest).unwrap()[..libc::IFNAMSIZ - 1],
-            &longest
-        );
-        let err = device_name(&[b'a'; libc::IFNAMSIZ]).unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
-        assert!(err.to_string().contains("at most 15 bytes"), "{err}");
-        let err = device_name(b"lo\0x").unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
-        assert!(err.to_string().contains("NUL"), "{err}");
     }
 }
