@@ -25,3 +25,4 @@ pub use corium_net::io;
 pub use corium_reactor as reactor;
 pub use corium_reactor::time;
 pub use corium_selector_sys as sys;
+pub use corium_sync as sync;

@@ -1,0 +1,5 @@
+//! # corium-sync
+//!
+//! Synchronisation for tasks: channels (`mpsc`, `oneshot`, `broadcast`, `watch`), locks
+//! (`Mutex`, `RwLock`), `Semaphore`, `Notify`, `Barrier` and `OnceCell`, with tokio's
+//! signatures and semantics. Re-exported as `corium::sync`.
