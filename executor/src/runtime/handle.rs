@@ -29,7 +29,11 @@ pub enum RuntimeFlavor {
 }
 
 /// Keeps a runtime current on this thread; restores the previous one when dropped.
-/// Guards must be dropped in the reverse order of their creation.
+///
+/// # Panics
+/// Guards must be dropped in the reverse order of their creation. Dropping one while a guard
+/// created after it is still alive (or inside a `block_on` that began after it) panics: it
+/// would leave the wrong runtime current.
 #[must_use = "the runtime is current only while the guard lives"]
 pub struct EnterGuard<'a> {
     // Fields drop in order: the reactor context (entered last) is restored first.
@@ -140,6 +144,17 @@ impl fmt::Debug for Handle {
         f.debug_struct("Handle")
             .field("flavor", &self.runtime_flavor())
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for EnterGuard<'_> {
+    fn drop(&mut self) {
+        // Restoring from a guard that is not the innermost would make a runtime current that
+        // the inner guards (or an inner `block_on`) do not expect, or none at all: refuse.
+        // The fields still restore on the way out; the panic is what tells the user.
+        if !self._current.is_innermost() && !std::thread::panicking() {
+            panic!("{}", context::ENTER_OUT_OF_ORDER);
+        }
     }
 }
 

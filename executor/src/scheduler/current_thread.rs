@@ -241,7 +241,11 @@ impl Handle {
         let driver = guard.as_mut().and_then(|guard| {
             // Taken out before it is dropped: dropping an entry may wake another task, which
             // pushes onto the queue again.
-            let tasks = LOCAL.with(|l| l.value().take());
+            let tasks = LOCAL.try_with(|l| l.value().take());
+            drop(tasks);
+            // Not installed when the thread-local was already destroyed (a runtime dropped by
+            // another thread-local's destructor): then the queue is still in the core.
+            let tasks = std::mem::take(&mut guard.core().tasks);
             drop(tasks);
             guard.core().driver.take()
         });
@@ -394,15 +398,18 @@ struct CoreGuard<'a> {
 }
 
 impl<'a> CoreGuard<'a> {
+    /// Installs the queue in [`LOCAL`]; if the thread-local is already destroyed (thread
+    /// exit), the queue stays in the core and wakes on this thread take the remote path.
     fn install(handle: &'a Arc<Handle>, mut core: Box<Core>) -> CoreGuard<'a> {
-        let tasks = std::mem::take(&mut core.tasks);
-        let (prev_owner, prev_tasks) = LOCAL.with(|l| {
+        let installed = LOCAL.try_with(|l| {
+            let tasks = std::mem::take(&mut core.tasks);
             (
                 l.set_owner(Arc::as_ptr(handle)),
                 // Never borrowed here: queue borrows are statement-long and take no user code.
                 l.value().replace(tasks),
             )
         });
+        let (prev_owner, prev_tasks) = installed.unwrap_or((std::ptr::null(), VecDeque::new()));
         CoreGuard {
             handle,
             core: Some(core),
@@ -488,7 +495,7 @@ mod tests {
     }
 
     #[test]
-    fn dropping_another_runtime_inside_block_on_keeps_this_ones_queue() {
+    fn shutting_another_runtime_down_inside_block_on_keeps_this_ones_queue() {
         let outer = current_thread();
         let inner = current_thread();
         let ran = Arc::new(AtomicBool::new(false));
@@ -503,8 +510,9 @@ mod tests {
                 std::future::pending::<()>().await
             }));
             // The inner runtime's shutdown runs here, with its own queue installed on this
-            // thread for the time being.
-            drop(inner);
+            // thread for the time being (in the background: a plain drop inside async code
+            // panics, as it could deadlock).
+            inner.shutdown_background();
             assert!(
                 dropped.load(SeqCst),
                 "the inner runtime's task was not cancelled"
