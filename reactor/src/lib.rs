@@ -170,6 +170,7 @@ pub use readiness::Readiness;
 pub use ready::{Ready, ReadyEvent};
 pub use registration::Registration;
 pub use scheduled_io::ScheduledIo;
+pub use wake_list::waker_panic_count;
 /// For the executor's trace lines only: which token (or timer) the wake running on this
 /// thread comes from.
 #[doc(hidden)]
