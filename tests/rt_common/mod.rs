@@ -215,3 +215,14 @@ impl Drop for WorkerHold {
         self.release();
     }
 }
+
+/// Polls `fut` once: its output if it was ready, `None` if it is pending (its waker stays
+/// registered with whatever it waits on).
+pub async fn poll_once<F: Future + Unpin>(fut: F) -> Option<F::Output> {
+    let mut fut = fut;
+    std::future::poll_fn(move |cx| Poll::Ready(match Pin::new(&mut fut).poll(cx) {
+        Poll::Ready(v) => Some(v),
+        Poll::Pending => None,
+    }))
+    .await
+}

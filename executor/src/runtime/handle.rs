@@ -7,6 +7,7 @@ use crate::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::num::NonZeroU64;
 
 /// A reference to a runtime: spawn onto it, block on it, enter it, read its metrics.
 ///
@@ -16,6 +17,17 @@ use std::marker::PhantomData;
 #[derive(Clone)]
 pub struct Handle {
     pub(crate) inner: scheduler::Handle,
+}
+
+/// An opaque id of a runtime, unique among the runtimes of this process
+/// ([`Handle::id`]). Printed, it is a number; nothing else about it is promised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id(NonZeroU64);
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 /// Which scheduler a runtime uses.
@@ -128,6 +140,20 @@ impl Handle {
     /// The runtime's counters.
     pub fn metrics(&self) -> RuntimeMetrics {
         RuntimeMetrics::new(self.clone())
+    }
+
+    /// This runtime's id: unique among the runtimes of this process, equal for every handle of
+    /// the same runtime.
+    ///
+    /// # Examples
+    /// ```
+    /// use corium_executor::runtime::Runtime;
+    /// let (a, b) = (Runtime::new().unwrap(), Runtime::new().unwrap());
+    /// assert_eq!(a.handle().id(), a.handle().clone().id());
+    /// assert_ne!(a.handle().id(), b.handle().id());
+    /// ```
+    pub fn id(&self) -> Id {
+        Id(self.inner.config().id)
     }
 
     /// The scheduler flavour.

@@ -3,6 +3,7 @@
 use super::Handle;
 use crate::scheduler::{self, stats::WorkerMetrics};
 use std::fmt;
+use std::time::Duration;
 
 /// Reads a runtime's counters; cheap to create and to call (relaxed loads of per-worker,
 /// cache-padded counters that the workers update without atomic read-modify-writes).
@@ -120,6 +121,19 @@ impl RuntimeMetrics {
     /// Tasks `worker` moved to the injection queue because its local queue was full.
     pub fn worker_overflow_count(&self, worker: usize) -> u64 {
         self.worker(worker).overflows.get()
+    }
+
+    /// Tasks in the global queue: tokio's name for
+    /// [`injection_queue_depth`](RuntimeMetrics::injection_queue_depth).
+    pub fn global_queue_depth(&self) -> usize {
+        self.injection_queue_depth()
+    }
+
+    /// Time `worker` spent not parked (running tasks, polling the driver without blocking,
+    /// searching for work), summed over its finished busy stretches: a stretch still running
+    /// is counted when the worker next parks.
+    pub fn worker_total_busy_duration(&self, worker: usize) -> Duration {
+        self.worker(worker).busy.total()
     }
 
     /// Tasks in the global injection queue (the remote queue of a current-thread runtime).

@@ -10,7 +10,7 @@ mod handle;
 mod metrics;
 
 pub use self::builder::Builder;
-pub use self::handle::{EnterGuard, Handle, RuntimeFlavor};
+pub use self::handle::{EnterGuard, Handle, Id, RuntimeFlavor};
 pub use self::metrics::RuntimeMetrics;
 pub use crate::context::TryCurrentError;
 
@@ -22,6 +22,23 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::time::{Duration, Instant};
+
+/// Whether `err` is the error an I/O resource returns because its runtime is shutting down
+/// (or has shut down): readiness operations on a registered socket, and registering a new one.
+///
+/// # Examples
+/// ```
+/// use corium_executor::runtime::{is_rt_shutdown_err, Runtime};
+///
+/// let rt = Runtime::new()?;
+/// let other = std::io::Error::other("something else");
+/// assert!(!is_rt_shutdown_err(&other));
+/// # drop(rt);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn is_rt_shutdown_err(err: &io::Error) -> bool {
+    corium_reactor::is_shutdown_error(err)
+}
 
 /// The flavour a runtime was built with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -192,6 +192,7 @@ impl Handle {
     ) -> F::Output {
         // Puts the core back (and the previous LOCAL) even if a poll of `future` panics.
         let mut guard = CoreGuard::install(self, core);
+        self.shared.metrics.busy.start();
         let core = guard.core();
         let waker = Waker::from(self.clone());
         let mut task_cx = TaskContext::from_waker(&waker);
@@ -340,7 +341,11 @@ impl Handle {
             return;
         }
         shared.metrics.parks.incr();
+        self.config.before_park();
+        shared.metrics.busy.stop();
         core.park.park(core.driver.as_mut());
+        shared.metrics.busy.start();
+        self.config.after_unpark();
         shared.metrics.unparks.incr();
     }
 }
@@ -430,6 +435,7 @@ impl Drop for CoreGuard<'_> {
         let Some(mut core) = self.core.take() else {
             return;
         };
+        self.handle.shared.metrics.busy.stop();
         let prev_tasks = std::mem::take(&mut self.prev_tasks);
         // On thread exit the slot may already be gone (and the queue dropped with it).
         if let Ok(tasks) = LOCAL.try_with(|l| {

@@ -294,7 +294,7 @@ impl Handle {
 
     #[inline]
     fn schedule_local(&self, core: &mut Core, task: Notified, is_yield: bool) {
-        if is_yield {
+        if is_yield || self.config.disable_lifo_slot {
             self.push_back_local(core, task);
             return;
         }
@@ -381,7 +381,9 @@ fn run(handle: Arc<Handle>, core: Core, on_stop: Option<crate::runtime::builder:
             // Looked up once: every tick counts into it.
             metrics: &handle.shared.metrics[index],
         };
+        cx.metrics.busy.start();
         cx.run();
+        cx.metrics.busy.stop();
         cx.shutdown_core();
         drop(installed);
     });
@@ -508,7 +510,11 @@ impl Context<'_> {
                 }
             }
             self.metrics.parks.incr();
+            handle.config.before_park();
+            self.metrics.busy.stop();
             self.park_timeout(false);
+            self.metrics.busy.start();
+            handle.config.after_unpark();
             self.metrics.unparks.incr();
             let mut core = self.core();
             // The worker slept (in the driver, or on its condvar while another worker held
