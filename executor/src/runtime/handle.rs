@@ -52,7 +52,9 @@ pub struct EnterGuard<'a> {
     _reactor: crate::driver::EnterGuard,
     _current: context::SetCurrentGuard,
     // Thread-bound (it restores a thread-local) and tied to the handle's borrow.
-    _marker: PhantomData<(&'a Handle, *const ())>,
+    // `!Send` (it restores this thread's context) but `Sync`, as tokio's guard: a mutex
+    // guard has exactly these auto traits.
+    _marker: PhantomData<(&'a Handle, std::sync::MutexGuard<'static, ()>)>,
 }
 
 impl Handle {
