@@ -25,7 +25,10 @@ fn poll_with_panicking_waker<F: Future>(fut: F) -> impl Future<Output = ()> {
     async move {
         let mut fut = Box::pin(fut);
         let waker = Waker::from(Arc::new(PanickingWaker));
-        let pending = fut.as_mut().poll(&mut Context::from_waker(&waker)).is_pending();
+        let pending = fut
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending();
         assert!(pending, "the future must wait, so its waker is stored");
         // Kept alive, so the timer / registration still holds the waker when it fires.
         std::mem::forget(fut);

@@ -73,7 +73,9 @@ fn thread_name_fn_and_stack_size_apply_to_every_runtime_thread() {
             })
             .await
             .unwrap();
-            corium_executor::task::spawn_blocking(move || record(&b)).await.unwrap();
+            corium_executor::task::spawn_blocking(move || record(&b))
+                .await
+                .unwrap();
         });
         let names = names.lock().unwrap();
         assert_eq!(names.len(), 2, "{names:?}");
@@ -98,7 +100,9 @@ fn zero_max_io_events_per_tick_is_refused_and_one_still_delivers_everything() {
         // Several sockets ready in the same turn: one event per turn, all delivered.
         let pairs: Vec<_> = {
             let _g = rt.enter();
-            (0..4).map(|_| rt_common::io::registered_pair().unwrap()).collect()
+            (0..4)
+                .map(|_| rt_common::io::registered_pair().unwrap())
+                .collect()
         };
         // Each read first sees WouldBlock, so all four wait on the driver.
         let m = rt.metrics();
@@ -125,7 +129,10 @@ fn zero_max_io_events_per_tick_is_refused_and_one_still_delivers_everything() {
             }
         });
         let turns = m.io_driver_turns() - turns_before;
-        assert!(turns >= 4, "four events, at most one per turn, took {turns} turns");
+        assert!(
+            turns >= 4,
+            "four events, at most one per turn, took {turns} turns"
+        );
     });
 }
 
@@ -190,7 +197,9 @@ fn is_rt_shutdown_err_recognises_the_shutdown_errors_only() {
             rt_common::io::registered_pair().map(|_| ()).unwrap_err()
         };
         assert!(runtime::is_rt_shutdown_err(&registering), "{registering}");
-        assert!(!runtime::is_rt_shutdown_err(&std::io::Error::other("unrelated")));
+        assert!(!runtime::is_rt_shutdown_err(&std::io::Error::other(
+            "unrelated"
+        )));
         let refused: std::io::Error = std::io::ErrorKind::ConnectionRefused.into();
         assert!(!runtime::is_rt_shutdown_err(&refused));
     });

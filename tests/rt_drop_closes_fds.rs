@@ -11,7 +11,9 @@ mod rt_common;
 use corium_executor::runtime::Builder;
 
 fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").expect("read /proc/self/fd").count()
+    std::fs::read_dir("/proc/self/fd")
+        .expect("read /proc/self/fd")
+        .count()
 }
 
 #[test]
@@ -20,11 +22,20 @@ fn two_hundred_multi_thread_drops_close_every_fd() {
     rt_common::watchdog(|| {
         let before = open_fds();
         for i in 0..200 {
-            let rt = Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            let rt = Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async { corium_executor::spawn(async {}).await.unwrap() });
             drop(rt);
             let after = open_fds();
-            assert_eq!(after, before, "drop {i} returned with {} fds still open", after - before);
+            assert_eq!(
+                after,
+                before,
+                "drop {i} returned with {} fds still open",
+                after - before
+            );
         }
     });
 }
@@ -39,7 +50,12 @@ fn current_thread_drops_close_every_fd_too() {
             rt.block_on(async { corium_executor::spawn(async {}).await.unwrap() });
             drop(rt);
             let after = open_fds();
-            assert_eq!(after, before, "drop {i} returned with {} fds still open", after - before);
+            assert_eq!(
+                after,
+                before,
+                "drop {i} returned with {} fds still open",
+                after - before
+            );
         }
     });
 }

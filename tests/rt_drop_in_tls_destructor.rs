@@ -38,7 +38,11 @@ fn child(rt: fn() -> Runtime) {
     })
     .join()
     .expect("the thread exited cleanly");
-    assert_eq!(drops.count(), 1, "the runtime was dropped by the thread-local destructor");
+    assert_eq!(
+        drops.count(),
+        1,
+        "the runtime was dropped by the thread-local destructor"
+    );
 }
 
 #[track_caller]

@@ -29,11 +29,20 @@ fn guards_dropped_in_order_restore_each_runtime() {
         let b = rt_common::multi_thread();
         assert!(Handle::try_current().is_err());
         let ga = a.enter();
-        assert_eq!(Handle::current().runtime_flavor(), RuntimeFlavor::CurrentThread);
+        assert_eq!(
+            Handle::current().runtime_flavor(),
+            RuntimeFlavor::CurrentThread
+        );
         let gb = b.enter();
-        assert_eq!(Handle::current().runtime_flavor(), RuntimeFlavor::MultiThread);
+        assert_eq!(
+            Handle::current().runtime_flavor(),
+            RuntimeFlavor::MultiThread
+        );
         drop(gb);
-        assert_eq!(Handle::current().runtime_flavor(), RuntimeFlavor::CurrentThread);
+        assert_eq!(
+            Handle::current().runtime_flavor(),
+            RuntimeFlavor::CurrentThread
+        );
         drop(ga);
         assert!(Handle::try_current().is_err());
     });

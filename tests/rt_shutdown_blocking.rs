@@ -75,10 +75,14 @@ fn blocking_work_queued_behind_a_busy_pool_still_runs_at_shutdown() {
             });
             let handle = rt.handle().clone();
             rt.shutdown_timeout(Duration::from_secs(20));
-            assert!(ran.load(SeqCst), "the queued closure was cancelled instead of run");
-            let outputs = Builder::new_current_thread().build().unwrap().block_on(async {
-                (first.await.unwrap(), queued.await.unwrap())
-            });
+            assert!(
+                ran.load(SeqCst),
+                "the queued closure was cancelled instead of run"
+            );
+            let outputs = Builder::new_current_thread()
+                .build()
+                .unwrap()
+                .block_on(async { (first.await.unwrap(), queued.await.unwrap()) });
             assert_eq!(outputs, (1, 2));
             // Spawned after shutdown: cancelled at once.
             let late = handle.spawn_blocking(|| 3);

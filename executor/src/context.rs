@@ -88,7 +88,9 @@ impl SetCurrentGuard {
     /// Whether this guard is the innermost one alive on this thread, so dropping it restores
     /// the right runtime.
     pub(crate) fn is_innermost(&self) -> bool {
-        DEPTH.try_with(|d| d.get()).map_or(true, |d| d == self.depth)
+        DEPTH
+            .try_with(|d| d.get())
+            .map_or(true, |d| d == self.depth)
     }
 }
 
@@ -119,7 +121,10 @@ pub(crate) fn is_async_context() -> bool {
 /// Marks this thread as driving a runtime; panics with [`NESTED_BLOCK_ON`] if it already is.
 #[track_caller]
 pub(crate) fn enter_runtime() -> EnterRuntimeGuard {
-    if RUNTIME_ENTERED.try_with(|e| e.replace(true)).unwrap_or(false) {
+    if RUNTIME_ENTERED
+        .try_with(|e| e.replace(true))
+        .unwrap_or(false)
+    {
         panic!("{NESTED_BLOCK_ON}");
     }
     EnterRuntimeGuard(())

@@ -170,11 +170,11 @@ pub use readiness::Readiness;
 pub use ready::{Ready, ReadyEvent};
 pub use registration::Registration;
 pub use scheduled_io::ScheduledIo;
-pub use wake_list::waker_panic_count;
 /// For the executor's trace lines only: which token (or timer) the wake running on this
 /// thread comes from.
 #[doc(hidden)]
 pub use trace::{wake_cause as __trace_wake_cause, WakeCause as __TraceWakeCause};
+pub use wake_list::waker_panic_count;
 
 /// The interest a source is registered for (the selector's own type).
 pub use corium_selector_sys::Interest;

@@ -259,7 +259,11 @@ mod tests {
         list.push(Waker::from(count.clone()));
         let before = waker_panic_count();
         assert_eq!(list.wake_all(1), 4, "the panic does not escape");
-        assert_eq!(count.0.load(Ordering::SeqCst), 3, "the others were all woken");
+        assert_eq!(
+            count.0.load(Ordering::SeqCst),
+            3,
+            "the others were all woken"
+        );
         assert!(waker_panic_count() > before, "the panic was counted");
         assert_eq!(Arc::strong_count(&count), 1, "each waker consumed once");
         assert!(list.can_push());

@@ -312,8 +312,11 @@ impl Builder {
             on_unpark: self.on_thread_unpark.clone(),
             id: next_runtime_id(),
         };
-        let driver =
-            driver::new_driver(self.enable_io, self.enable_time, self.max_io_events_per_tick)?;
+        let driver = driver::new_driver(
+            self.enable_io,
+            self.enable_time,
+            self.max_io_events_per_tick,
+        )?;
         let blocking = BlockingPool::new(
             threads.clone(),
             self.max_blocking_threads,

@@ -58,7 +58,9 @@ impl RuntimeMetrics {
         }
     }
 
-    /// Tasks spawned and not yet completed.
+    /// Tasks spawned and not yet completed. A task leaves this count when the runtime releases
+    /// it, just *after* its `JoinHandle` is woken: read right after awaiting the handle, the
+    /// finished task may still be counted for a moment (as in tokio).
     pub fn num_alive_tasks(&self) -> usize {
         match &self.handle.inner {
             scheduler::Handle::CurrentThread(h) => h.num_alive_tasks(),

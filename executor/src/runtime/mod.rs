@@ -181,7 +181,11 @@ impl Runtime {
         // without waiting, then say so (unless already unwinding: a second panic would abort).
         let waits = deadline.is_none_or(|d| d > Instant::now());
         let refused = waits && context::is_async_context();
-        let deadline = if refused { Some(Instant::now()) } else { deadline };
+        let deadline = if refused {
+            Some(Instant::now())
+        } else {
+            deadline
+        };
         match &self.handle.inner {
             scheduler::Handle::CurrentThread(h) => h.shutdown(),
             scheduler::Handle::MultiThread(h) => {

@@ -16,8 +16,8 @@ pub(crate) mod rand;
 pub(crate) mod stats;
 
 use crate::blocking;
-use crate::runtime::builder::Callback;
 use crate::driver::DriverHandle;
+use crate::runtime::builder::Callback;
 use crate::task::{Id, JoinHandle};
 use std::future::Future;
 use std::sync::Arc;

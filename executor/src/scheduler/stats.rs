@@ -85,7 +85,9 @@ fn epoch() -> Instant {
 
 fn nanos_since_epoch() -> u64 {
     let e = epoch();
-    u64::try_from(e.elapsed().as_nanos()).unwrap_or(u64::MAX).max(1)
+    u64::try_from(e.elapsed().as_nanos())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 impl BusyTime {
