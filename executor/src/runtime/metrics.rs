@@ -30,6 +30,7 @@ impl RuntimeMetrics {
         RuntimeMetrics { handle }
     }
 
+    #[track_caller]
     fn worker(&self, worker: usize) -> &WorkerMetrics {
         match &self.handle.inner {
             scheduler::Handle::CurrentThread(h) => {
@@ -72,31 +73,37 @@ impl RuntimeMetrics {
     ///
     /// # Panics
     /// If `worker >= num_workers()` (as every `worker_*` method).
+    #[track_caller]
     pub fn worker_poll_count(&self, worker: usize) -> u64 {
         self.worker(worker).polls.get()
     }
 
     /// Successful steal operations by `worker` (from a sibling or the injection queue).
+    #[track_caller]
     pub fn worker_steal_operations(&self, worker: usize) -> u64 {
         self.worker(worker).steal_operations.get()
     }
 
     /// Tasks `worker` obtained by stealing.
+    #[track_caller]
     pub fn worker_steal_count(&self, worker: usize) -> u64 {
         self.worker(worker).stolen_tasks.get()
     }
 
     /// Times `worker` parked (went to sleep).
+    #[track_caller]
     pub fn worker_park_count(&self, worker: usize) -> u64 {
         self.worker(worker).parks.get()
     }
 
     /// Times `worker` woke from a park.
+    #[track_caller]
     pub fn worker_unpark_count(&self, worker: usize) -> u64 {
         self.worker(worker).unparks.get()
     }
 
     /// Tasks in `worker`'s local queue right now.
+    #[track_caller]
     pub fn worker_local_queue_depth(&self, worker: usize) -> usize {
         match &self.handle.inner {
             scheduler::Handle::CurrentThread(_) => self
@@ -111,16 +118,19 @@ impl RuntimeMetrics {
     }
 
     /// Tasks `worker` ran from its LIFO slot.
+    #[track_caller]
     pub fn worker_lifo_hits(&self, worker: usize) -> u64 {
         self.worker(worker).lifo_hits.get()
     }
 
     /// Polls on `worker` that ended because the cooperative budget ran out.
+    #[track_caller]
     pub fn worker_budget_forced_yield_count(&self, worker: usize) -> u64 {
         self.worker(worker).budget_forced_yields.get()
     }
 
     /// Tasks `worker` moved to the injection queue because its local queue was full.
+    #[track_caller]
     pub fn worker_overflow_count(&self, worker: usize) -> u64 {
         self.worker(worker).overflows.get()
     }
@@ -134,6 +144,7 @@ impl RuntimeMetrics {
     /// Time `worker` spent not parked (running tasks, polling the driver without blocking,
     /// searching for work), summed over its finished busy stretches: a stretch still running
     /// is counted when the worker next parks.
+    #[track_caller]
     pub fn worker_total_busy_duration(&self, worker: usize) -> Duration {
         self.worker(worker).busy.total()
     }
