@@ -224,5 +224,17 @@ both_flavors! {
         let after = busy(&m);
         assert!(after >= before + Duration::from_millis(30), "{before:?} -> {after:?}");
         assert_eq!(m.global_queue_depth(), m.injection_queue_depth());
+        // Idle now: every worker is parked, so tokio's combined count is odd for each (a
+        // current-thread runtime outside `block_on` has no thread to park: even).
+        let parked = rt.handle().runtime_flavor() == RuntimeFlavor::MultiThread;
+        for w in 0..m.num_workers() {
+            rt_common::eventually("the parity settled", || {
+                (m.worker_park_unpark_count(w) % 2 == 1) == parked
+            });
+            assert_eq!(
+                m.worker_park_unpark_count(w),
+                m.worker_park_count(w) + m.worker_unpark_count(w)
+            );
+        }
     }
 }

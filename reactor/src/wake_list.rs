@@ -25,6 +25,9 @@ static WAKER_PANICS: AtomicU64 = AtomicU64::new(0);
 /// panicking waker is simply not woken.
 ///
 /// Process-wide rather than per reactor: the wake sites know the waker, not its reactor.
+///
+/// A deliberate difference from tokio, whose drivers let such a panic unwind out of the
+/// driver (taking the worker thread that was turning it).
 pub fn waker_panic_count() -> u64 {
     WAKER_PANICS.load(Relaxed)
 }

@@ -20,7 +20,8 @@ pub struct Handle {
 }
 
 /// An opaque id of a runtime, unique among the runtimes of this process
-/// ([`Handle::id`]). Printed, it is a number; nothing else about it is promised.
+/// ([`Handle::id`]). Printed, it is a number; nothing else about it is promised. (tokio has
+/// it only with `--cfg tokio_unstable`; corium's is always there.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Id(NonZeroU64);
 

@@ -102,6 +102,17 @@ impl RuntimeMetrics {
         self.worker(worker).unparks.get()
     }
 
+    /// Times `worker` parked plus times it woke: tokio's combined count, odd while the worker
+    /// is parked (the park is counted as it begins, the wake as it ends).
+    #[track_caller]
+    pub fn worker_park_unpark_count(&self, worker: usize) -> u64 {
+        let w = self.worker(worker);
+        // Wake read first: read the other way round, a wake landing in between could show an
+        // odd count for a worker that is running.
+        let unparks = w.unparks.get();
+        w.parks.get() + unparks
+    }
+
     /// Tasks in `worker`'s local queue right now.
     #[track_caller]
     pub fn worker_local_queue_depth(&self, worker: usize) -> usize {

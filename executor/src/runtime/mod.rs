@@ -152,7 +152,9 @@ impl Runtime {
 
     /// Shuts down, waiting at most `timeout` for workers and blocking closures to finish.
     /// Threads still busy at the deadline are left running, detached. Blocking closures that
-    /// were spawned before the call still run, even those waiting in the pool's queue.
+    /// were spawned before the call still run, even those waiting in the pool's queue (tokio
+    /// runs most of those too, but may cancel one that no pool thread was woken for yet;
+    /// corium runs them all).
     ///
     /// # Panics
     /// Inside async code (in `block_on` or on a runtime thread) with a non-zero `timeout`:
