@@ -21,18 +21,16 @@ impl Wake for PanickingWaker {
 
 /// Polls `fut` once with a panicking waker (so the reactor stores that waker), then drops
 /// our interest in it: the reactor will call the waker later.
-fn poll_with_panicking_waker<F: Future>(fut: F) -> impl Future<Output = ()> {
-    async move {
-        let mut fut = Box::pin(fut);
-        let waker = Waker::from(Arc::new(PanickingWaker));
-        let pending = fut
-            .as_mut()
-            .poll(&mut Context::from_waker(&waker))
-            .is_pending();
-        assert!(pending, "the future must wait, so its waker is stored");
-        // Kept alive, so the timer / registration still holds the waker when it fires.
-        std::mem::forget(fut);
-    }
+async fn poll_with_panicking_waker<F: Future>(fut: F) {
+    let mut fut = Box::pin(fut);
+    let waker = Waker::from(Arc::new(PanickingWaker));
+    let pending = fut
+        .as_mut()
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending();
+    assert!(pending, "the future must wait, so its waker is stored");
+    // Kept alive, so the timer / registration still holds the waker when it fires.
+    std::mem::forget(fut);
 }
 
 /// After a contained waker panic, the runtime still runs tasks on every worker and fires
