@@ -198,7 +198,13 @@ impl Handle {
         let woken = &self.shared.woken;
         woken.store(true, SeqCst);
         let interval = self.config.event_interval;
-        'outer: loop {
+        // Polls (of tasks and of the `block_on` future alike) left before the driver must be
+        // turned without blocking. It survives the trips back to the top of the loop: a
+        // `block_on` future that yields in a loop (`while !ready { yield_now().await }`)
+        // with no task to run never parks, so only this count lets the driver fire the timer
+        // or deliver the readiness it is waiting for.
+        let mut until_driver = interval;
+        loop {
             // A plain load first, so the swap (a locked instruction) runs only when there is a
             // wake to take. A wake that lands after the load also unparks this thread, so the
             // park below returns at once and the loop comes back here.
@@ -206,17 +212,25 @@ impl Handle {
                 if let (Poll::Ready(out), _) = coop::budget(|| future.as_mut().poll(&mut task_cx)) {
                     return out;
                 }
+                until_driver -= 1;
             }
-            for _ in 0..interval {
+            loop {
+                if until_driver == 0 {
+                    // A full interval of polls: let the driver deliver I/O and fire timers
+                    // without blocking.
+                    if let Some(driver) = core.driver.as_mut() {
+                        core.park.poll_driver(driver);
+                    }
+                    until_driver = interval;
+                }
                 let Some(task) = self.next_task(core) else {
-                    self.park(core);
-                    continue 'outer;
+                    if self.park(core) {
+                        until_driver = interval;
+                    }
+                    break;
                 };
                 self.run_task(task);
-            }
-            // A full interval of tasks: let the driver deliver I/O without blocking.
-            if let Some(driver) = core.driver.as_mut() {
-                core.park.poll_driver(driver);
+                until_driver -= 1;
             }
         }
     }
@@ -329,15 +343,19 @@ impl Handle {
     /// [`next_task`](Self::next_task) found both queues empty, with no task code run since:
     /// only the `block_on` future can be pending. A task pushed from another thread meanwhile
     /// has unparked us already, so the park returns at once.
+    ///
+    /// Returns whether it parked (and so turned the driver, if there is one): `false` when the
+    /// `block_on` future is already woken and must be polled first.
     #[inline]
-    fn park(&self, core: &mut Core) {
+    fn park(&self, core: &mut Core) -> bool {
         let shared = &self.shared;
         if shared.woken.load(SeqCst) {
-            return;
+            return false;
         }
         shared.metrics.parks.incr();
         core.park.park(core.driver.as_mut());
         shared.metrics.unparks.incr();
+        true
     }
 }
 
