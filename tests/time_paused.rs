@@ -262,7 +262,7 @@ fn misuse_panics_with_the_fix() {
     assert!(msg.contains("not paused"), "{msg}");
     let msg = panic_of(|| {
         rt_common::current_thread().block_on(async {
-            let _ = time::advance(Duration::from_secs(1));
+            drop(time::advance(Duration::from_secs(1)));
         })
     });
     assert!(msg.contains("time::pause()"), "{msg}");

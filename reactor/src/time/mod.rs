@@ -41,6 +41,7 @@
 
 mod clock;
 mod entry;
+pub mod error;
 mod instant;
 mod interval;
 #[cfg(all(test, loom))]
@@ -54,13 +55,14 @@ pub use self::instant::Instant;
 pub use self::interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use self::sleep::{sleep, sleep_until, Sleep};
 pub use self::timeout::{timeout, timeout_at, Elapsed, Timeout};
+/// tokio's `time::Duration`: the standard library's, re-exported so `time::Duration` resolves.
+pub use std::time::Duration;
 
 pub(crate) use self::shared::TimeShared;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 /// The current reactor's timer state, or a panic naming what is missing.
 #[track_caller]
