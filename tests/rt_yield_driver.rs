@@ -120,3 +120,27 @@ fn a_block_on_yield_loop_sees_a_socket_become_readable() {
         }
     });
 }
+
+#[test]
+fn a_task_yielding_forever_starves_neither_block_on_nor_the_timers() {
+    rt_common::watchdog(|| {
+        for (name, rt) in flavours() {
+            let done = rt.block_on(async {
+                let spinner = corium::spawn(async {
+                    loop {
+                        yield_now().await;
+                    }
+                });
+                // Needs the driver (the timer) and then a poll of the block_on future while
+                // the spinner keeps the run queue busy.
+                corium::time::sleep(Duration::from_millis(5)).await;
+                for _ in 0..100 {
+                    yield_now().await;
+                }
+                spinner.abort();
+                true
+            });
+            assert!(done, "{name}");
+        }
+    });
+}

@@ -60,6 +60,9 @@ struct Shared {
     owned: task::list::OwnedTasks<Arc<Handle>>,
     /// The `block_on` future was woken and must be polled.
     woken: AtomicBool,
+    /// A task woke itself during its own poll (`yield_now`, or out of coop budget) since the
+    /// run loop last looked. Only the driving thread touches it.
+    yielded: AtomicBool,
     /// Wakes whichever thread holds the core.
     unpark: Unparker,
     /// The core, while no `block_on` holds it.
@@ -107,6 +110,7 @@ impl Handle {
                 remote_len: AtomicUsize::new(0),
                 owned: task::list::OwnedTasks::new(4),
                 woken: AtomicBool::new(false),
+                yielded: AtomicBool::new(false),
                 unpark,
                 core: Mutex::new(Some(core)),
                 core_waiters: Mutex::new(Vec::new()),
@@ -217,11 +221,13 @@ impl Handle {
             loop {
                 if until_driver == 0 {
                     // A full interval of polls: let the driver deliver I/O and fire timers
-                    // without blocking.
+                    // without blocking, then look at the `block_on` future again (tasks that
+                    // keep waking each other must not starve it).
                     if let Some(driver) = core.driver.as_mut() {
                         core.park.poll_driver(driver);
                     }
                     until_driver = interval;
+                    break;
                 }
                 let Some(task) = self.next_task(core) else {
                     if self.park(core) {
@@ -231,6 +237,26 @@ impl Handle {
                 };
                 self.run_task(task);
                 until_driver -= 1;
+                // A yield puts the task behind everything else that can run — the `block_on`
+                // future included, if it is woken. Without this, a task looping on
+                // `yield_now` would run a whole interval of times before `block_on` saw its
+                // wake-up (tokio gets the same order by deferring yielded tasks).
+                if self.shared.yielded.load(Relaxed) {
+                    self.shared.yielded.store(false, Relaxed);
+                    if !woken.load(SeqCst) && self.only_one_task_queued() {
+                        // The task that yielded is all there is to run: whatever it waits
+                        // for can only come from the driver (I/O, a timer, a wake from another
+                        // thread), so turn it now without blocking rather than spin an
+                        // interval first. With other tasks queued a yield stays syscall-free.
+                        if let Some(driver) = core.driver.as_mut() {
+                            core.park.poll_driver(driver);
+                        }
+                        until_driver = interval;
+                    }
+                    if woken.load(SeqCst) {
+                        break;
+                    }
+                }
             }
         }
     }
@@ -316,6 +342,13 @@ impl Handle {
         })
     }
 
+    /// Whether exactly one task is queued (locally, none remotely): after a yield, the yielder.
+    #[inline]
+    fn only_one_task_queued(&self) -> bool {
+        self.shared.metrics.local_queue_depth.load(Relaxed) == 1
+            && self.shared.remote_len.load(Acquire) == 0
+    }
+
     /// One tick: the next task to run, from the local queue or (first, every
     /// `global_queue_interval` ticks) from the remote one.
     #[inline]
@@ -393,6 +426,11 @@ impl Schedule for Arc<Handle> {
             // Thread exiting: the task was moved into the closure and dropped with it.
             Err(_) => {}
         }
+    }
+
+    fn yield_now(&self, task: Notified) {
+        self.schedule(task);
+        self.shared.yielded.store(true, Relaxed);
     }
 
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
