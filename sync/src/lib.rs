@@ -34,9 +34,11 @@
 
 mod batch_semaphore;
 mod loom;
+mod notify;
 mod semaphore;
 mod waiter_list;
 
+pub use notify::{Notified, Notify};
 pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };

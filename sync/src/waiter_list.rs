@@ -162,6 +162,16 @@ impl<T> List<T> {
         unsafe { self.remove(node) };
         Some(node)
     }
+
+    /// Unlinks and returns the newest node; see [`pop_front`](List::pop_front).
+    pub(crate) fn pop_back(&mut self) -> Option<&Node<T>> {
+        let tail = self.tail?;
+        // SAFETY: as in `pop_front`, for the tail.
+        let node = unsafe { &*tail.as_ptr() };
+        // SAFETY: `node` is linked in this list (it is the tail).
+        unsafe { self.remove(node) };
+        Some(node)
+    }
 }
 
 /// A waiting future's `Waker`, stored in its node: set by the owner, taken by the waking side,
@@ -310,7 +320,8 @@ mod tests {
         assert_eq!(list.front().map(|n| n.value), Some(0));
         // SAFETY: node 2 is linked in `list`.
         unsafe { list.remove(&nodes[2]) };
-        assert_eq!(order(&mut list), [0, 1, 3, 4]);
+        assert_eq!(list.pop_back().map(|n| n.value), Some(4));
+        assert_eq!(order(&mut list), [0, 1, 3]);
         assert!(list.is_empty() && list.tail.is_none());
         // Re-linking after removal works (links were reset).
         // SAFETY: as above; nodes 2 and 0 are unlinked now.
