@@ -64,6 +64,27 @@ impl Drop for SetCurrentGuard {
     }
 }
 
+/// Whether the current thread is driving async tasks: a runtime's worker thread, or a thread
+/// inside `Runtime::block_on` / `Handle::block_on`. Threads of the blocking pool
+/// (`spawn_blocking`) and plain std threads are not.
+///
+/// A call that blocks its thread until some task makes progress (`blocking_lock`,
+/// `blocking_recv`, ...) asks this first and refuses, with a panic, when it is `true`: blocking
+/// the thread that runs the very tasks it waits for would deadlock or stall them.
+///
+/// ```
+/// use corium_executor::runtime::{is_driving_tasks, Runtime};
+///
+/// assert!(!is_driving_tasks());
+/// let rt = Runtime::new()?;
+/// assert!(rt.block_on(async { is_driving_tasks() }));
+/// assert!(!rt.block_on(corium_executor::task::spawn_blocking(is_driving_tasks)).unwrap());
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn is_driving_tasks() -> bool {
+    RUNTIME_ENTERED.try_with(Cell::get).unwrap_or(false)
+}
+
 /// Marks this thread as driving a runtime; panics with [`NESTED_BLOCK_ON`] if it already is.
 #[track_caller]
 pub(crate) fn enter_runtime() -> EnterRuntimeGuard {

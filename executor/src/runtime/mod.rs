@@ -13,6 +13,7 @@ pub use self::builder::Builder;
 pub use self::handle::{EnterGuard, Handle, RuntimeFlavor};
 pub use self::metrics::RuntimeMetrics;
 pub use crate::context::TryCurrentError;
+pub use crate::context::is_driving_tasks;
 
 use crate::blocking::BlockingPool;
 use crate::context;
