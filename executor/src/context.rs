@@ -78,7 +78,10 @@ impl Drop for SetCurrentGuard {
 /// assert!(!is_driving_tasks());
 /// let rt = Runtime::new()?;
 /// assert!(rt.block_on(async { is_driving_tasks() }));
-/// assert!(!rt.block_on(corium_executor::task::spawn_blocking(is_driving_tasks)).unwrap());
+/// let on_blocking_pool = rt.block_on(async {
+///     corium_executor::task::spawn_blocking(is_driving_tasks).await.unwrap()
+/// });
+/// assert!(!on_blocking_pool);
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn is_driving_tasks() -> bool {
