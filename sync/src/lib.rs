@@ -47,4 +47,7 @@ pub use semaphore::{
 };
 
 // The channels.
+pub mod broadcast;
+pub mod mpsc;
 pub mod oneshot;
+pub mod watch;
