@@ -23,7 +23,7 @@
 //! # Macros
 //!
 //! `#[corium::main]` turns `async fn main` into a `main` that builds a runtime and blocks on
-//! the body, with tokio's
+//! the body (the [guide chapter](guide::macros_main) shows the expansion), with tokio's
 //! options; `main` may return a `Result`:
 //!
 //! ```no_run
