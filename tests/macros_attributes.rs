@@ -51,6 +51,14 @@ async fn a_test_may_return_a_result() -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+// The user's own attributes stay on the function, whatever their order.
+#[corium::test]
+#[should_panic(expected = "a panic in the body reaches the test harness")]
+async fn a_panic_in_the_body_fails_the_test() {
+    corium::task::yield_now().await;
+    panic!("a panic in the body reaches the test harness");
+}
+
 /// A crate that re-exports corium under another path, as a framework would.
 mod framework {
     pub use corium as rt;

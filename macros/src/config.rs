@@ -247,14 +247,7 @@ fn string_value(arg: &Arg) -> Result<String, Error> {
         .and_then(|t| t.strip_suffix('"'));
     match (&arg.value, inner) {
         (TokenTree::Literal(_), Some(inner)) => Ok(inner.to_owned()),
-        _ => Err(Error::new(
-            arg.value.span(),
-            format!(
-                "`{}` takes a string, as in `{}`",
-                arg.key,
-                example(&arg.key)
-            ),
-        )),
+        _ => Err(wrong_kind(arg, "a string")),
     }
 }
 
@@ -266,14 +259,7 @@ fn integer_value(arg: &Arg) -> Result<usize, Error> {
     let suffix_ok = suffix.is_empty() || ["usize", "u8", "u16", "u32", "u64"].contains(&suffix);
     match (&arg.value, digits.parse::<usize>()) {
         (TokenTree::Literal(_), Ok(n)) if suffix_ok => Ok(n),
-        _ => Err(Error::new(
-            arg.value.span(),
-            format!(
-                "`{}` takes a whole number, as in `{}`",
-                arg.key,
-                example(&arg.key)
-            ),
-        )),
+        _ => Err(wrong_kind(arg, "a whole number")),
     }
 }
 
@@ -287,6 +273,14 @@ fn bool_value(arg: &Arg) -> Result<bool, Error> {
             format!("`{}` takes `true` or `false`", arg.key),
         )),
     }
+}
+
+/// `arg`'s value is not the kind of token `arg`'s key takes.
+fn wrong_kind(arg: &Arg, what: &str) -> Error {
+    Error::new(
+        arg.value.span(),
+        format!("`{}` takes {what}, as in `{}`", arg.key, example(&arg.key)),
+    )
 }
 
 fn not_a_path(arg: &Arg) -> Error {

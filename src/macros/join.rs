@@ -97,7 +97,7 @@ macro_rules! __corium_join {
     // Which future is polled first: the next in turn, or always the first.
     (@start fair $rotation:ident $count:expr) => {{
         let __first = $rotation;
-        $rotation = if __first + 1 >= $count { 0 } else { __first + 1 };
+        $rotation = $crate::__private::wrapping_index(__first, 1, $count);
         __first
     }};
     (@start biased $rotation:ident $count:expr) => {
@@ -136,13 +136,7 @@ macro_rules! __corium_join {
             let __start = $crate::__corium_join!(@start $mode __rotation __CORIUM_JOIN_COUNT);
             let mut __pending = false;
             for __k in 0..__CORIUM_JOIN_COUNT {
-                // `start + k` wrapped to the count, without `%` (refused by clippy for 1).
-                let __index = __start + __k;
-                match if __index >= __CORIUM_JOIN_COUNT {
-                    __index - __CORIUM_JOIN_COUNT
-                } else {
-                    __index
-                } {
+                match $crate::__private::wrapping_index(__start, __k, __CORIUM_JOIN_COUNT) {
                     $( $i => {
                         if let ::core::option::Option::Some(__future) = $n.as_mut().as_pin_mut() {
                             match ::core::future::Future::poll(__future, __cx) {

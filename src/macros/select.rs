@@ -186,14 +186,7 @@ macro_rules! select {
                 let __start = $crate::select!(@start $mode __CORIUM_SELECT_BRANCHES);
                 let mut __pending = false;
                 for __k in 0..__CORIUM_SELECT_BRANCHES {
-                    // `start + k` wrapped to the branch count, without `%` (which clippy
-                    // refuses when the count is 1).
-                    let __branch = __start + __k;
-                    match if __branch >= __CORIUM_SELECT_BRANCHES {
-                        __branch - __CORIUM_SELECT_BRANCHES
-                    } else {
-                        __branch
-                    } {
+                    match $crate::__private::wrapping_index(__start, __k, __CORIUM_SELECT_BRANCHES) {
                         $( $i => {
                             if __disabled & (1u64 << $i) != 0 {
                                 continue;

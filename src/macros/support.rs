@@ -18,3 +18,39 @@ pub fn poll_budget_available(cx: &mut Context<'_>) -> Poll<()> {
         Poll::Pending
     }
 }
+
+/// Position `offset` of a round that starts at `start`, among `count` branches (`start` and
+/// `offset` below `count`): the polling order of `select!` and `join!`. Written without `%`,
+/// which clippy refuses in the user's crate when `count` is the constant 1.
+#[inline]
+pub fn wrapping_index(start: u32, offset: u32, count: u32) -> u32 {
+    let index = start + offset;
+    if index >= count {
+        index - count
+    } else {
+        index
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapping_index;
+
+    #[test]
+    fn a_round_visits_every_index_once_from_its_start() {
+        for count in 1..=5 {
+            for start in 0..count {
+                let mut seen: Vec<u32> = (0..count)
+                    .map(|k| wrapping_index(start, k, count))
+                    .collect();
+                assert_eq!(seen[0], start);
+                seen.sort_unstable();
+                assert_eq!(
+                    seen,
+                    (0..count).collect::<Vec<_>>(),
+                    "start {start} of {count}"
+                );
+            }
+        }
+    }
+}
