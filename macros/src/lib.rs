@@ -40,6 +40,21 @@ use tokens::{is_ident, is_punct, Error};
 /// the clock starts paused); `crate = "path::to::corium"` for crates that re-export corium.
 /// `main` may return anything a plain `main` may, `Result` included. Any misuse is a compile
 /// error pointing at the offending tokens. See the `corium` crate's docs for examples.
+///
+/// Unlike tokio's, it does not take tokio's unstable `unhandled_panic` and `name` options (an
+/// unknown option is an error that lists the four it takes), and a runtime that fails to
+/// build panics with `#[corium::main]: could not build the runtime`.
+///
+/// # Examples
+///
+/// ```
+/// #[corium::main(flavor = "current_thread")]
+/// async fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let answer = corium::spawn(async { "42".parse::<u32>() }).await??;
+///     assert_eq!(answer, 42);
+///     Ok(())
+/// }
+/// ```
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
     entry(args, item, Kind::Main)
@@ -50,6 +65,22 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// The options are [`macro@main`]'s; the default flavour here is `current_thread`, as in
 /// tokio, so a test is deterministic unless it asks for worker threads.
+///
+/// # Examples
+///
+/// ```no_run
+/// #[corium::test]
+/// async fn timers_work_in_tests() {
+///     corium::time::sleep(std::time::Duration::from_millis(1)).await;
+/// }
+///
+/// #[corium::test(flavor = "multi_thread", worker_threads = 2)]
+/// async fn on_two_workers() -> std::io::Result<()> {
+///     let listener = corium::net::TcpListener::bind("127.0.0.1:0").await?;
+///     assert_ne!(listener.local_addr()?.port(), 0);
+///     Ok(())
+/// }
+/// ```
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     entry(args, item, Kind::Test)
