@@ -56,6 +56,18 @@ impl Interest {
         self.0.get() & WRITABLE != 0
     }
 
+    /// Whether AIO interest is included. corium has no AIO interest (mio's `Interest::AIO`
+    /// exists only on some BSDs), so this is always `false`; it is here so code written
+    /// against mio's `Interest` compiles unchanged.
+    pub const fn is_aio(self) -> bool {
+        false
+    }
+
+    /// Whether `lio_listio` interest is included: always `false`, as [`is_aio`](Interest::is_aio).
+    pub const fn is_lio(self) -> bool {
+        false
+    }
+
     /// Whether priority interest is included (always `false` where the OS lacks it).
     pub const fn is_priority(self) -> bool {
         #[cfg(any(target_os = "linux", target_os = "android"))]

@@ -320,6 +320,16 @@ pub(crate) mod event {
         flags(event) & libc::EPOLLPRI != 0
     }
 
+    /// epoll has no AIO events.
+    pub(crate) fn is_aio(_: &Event) -> bool {
+        false
+    }
+
+    /// epoll has no `lio_listio` events.
+    pub(crate) fn is_lio(_: &Event) -> bool {
+        false
+    }
+
     /// Prints the raw `epoll_event.events` bits by name, for `Debug`.
     pub(crate) struct DebugDetails<'a>(pub(crate) &'a Event);
 
