@@ -11,6 +11,8 @@
 //!   schedulers (`corium-executor`).
 //! * [`net`], [`io`] — async TCP/UDP/Unix sockets and the `AsyncRead`/`AsyncWrite` family
 //!   (`corium-net`).
+//! * [`signal`], [`process`] — ctrl-c and Unix signals through a self-pipe, child processes
+//!   awaited through a pidfd (`corium-os`).
 //! * [`guide`] — a doc-only walk through the layers, chapter by chapter, mapping each step of
 //!   the seed documents to the corium item that performs it.
 //!
@@ -22,6 +24,7 @@ pub mod guide;
 pub use corium_executor::{runtime, spawn, task};
 pub use corium_net as net;
 pub use corium_net::io;
+pub use corium_os::{process, signal};
 pub use corium_reactor as reactor;
 pub use corium_reactor::time;
 pub use corium_selector_sys as sys;
