@@ -389,6 +389,9 @@ mod tests {
         assert_eq!(w, libc::EPOLLET | libc::EPOLLOUT);
         let p = interests_to_epoll(Interest::PRIORITY) as libc::c_int;
         assert_eq!(p, libc::EPOLLET | libc::EPOLLPRI);
+        // EPOLLERR is reported whatever the mask: an error-only registration asks for nothing.
+        let e = interests_to_epoll(Interest::ERROR) as libc::c_int;
+        assert_eq!(e, libc::EPOLLET);
     }
 
     fn ev(bits: libc::c_int) -> Event {
