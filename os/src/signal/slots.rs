@@ -298,16 +298,25 @@ fn chain(slot: &Slot, signum: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut
     }
     if slot.previous_flags.load(Ordering::Relaxed) & libc::SA_SIGINFO != 0 {
         // SAFETY: `previous` is the `sa_sigaction` the kernel returned for a handler installed
-        // with SA_SIGINFO, so it is the address of a function of this signature.
+        // with SA_SIGINFO, so it is the address of a function of this signature (an address
+        // handed through the kernel as an integer: its provenance is the exposed one).
         let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
-            unsafe { std::mem::transmute::<usize, _>(previous) };
+            unsafe { std::mem::transmute::<*const (), _>(handler_ptr(previous)) };
         f(signum, info, ctx);
     } else {
         // SAFETY: without SA_SIGINFO the kernel's `sa_handler` (the same field) is the
         // address of a one-argument handler.
-        let f: extern "C" fn(libc::c_int) = unsafe { std::mem::transmute::<usize, _>(previous) };
+        let f: extern "C" fn(libc::c_int) =
+            unsafe { std::mem::transmute::<*const (), _>(handler_ptr(previous)) };
         f(signum);
     }
+}
+
+/// A handler address from `sigaction` as a pointer. The kernel stores handlers as integers
+/// (`sighandler_t`), so the pointer takes the provenance its function exposed when its address
+/// was made an integer (by whoever installed it).
+fn handler_ptr(addr: usize) -> *const () {
+    std::ptr::with_exposed_provenance(addr)
 }
 
 /// The conventional name of a signal, or `signal N`.
