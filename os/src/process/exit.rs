@@ -204,27 +204,35 @@ impl Drop for Reaper {
     }
 }
 
-/// The wait loop shared by `Child::wait` and the background reaper: make the watch (before
-/// the first `waitpid`, so no exit notification can fall between them), try to reap, else
-/// wait for the watch.
+/// The wait loop shared by `Child::wait` and the background reaper: make the watch, look once
+/// (the watch exists before this first `waitpid`, so no exit can fall between them), then wait
+/// for the watch and look again.
 pub(crate) fn poll_reap(
     child: &mut std::process::Child,
     watch: &mut Option<ExitWatch>,
     cx: &mut Context<'_>,
 ) -> Poll<io::Result<ExitStatus>> {
     let pid = child.id();
-    loop {
-        let w = match watch {
-            Some(w) => w,
-            None => watch.insert(ExitWatch::new(pid)?),
-        };
+    if watch.is_none() {
+        *watch = Some(ExitWatch::new(pid)?);
         if let Some(status) = child.try_wait()? {
-            corium_selector_sys::trace!(Layer::Net, "process: reaped pid {pid}: {status}");
-            *watch = None; // closes the pidfd / ends the SIGCHLD listener
-            return Poll::Ready(Ok(status));
+            return Poll::Ready(Ok(reaped(pid, status, watch)));
         }
-        ready!(w.poll_exit(cx, pid, || Ok(child.try_wait()?.is_none())))?;
-        // After an Fd exit event `still_running` has just reaped the child (std keeps the
-        // status, so the next try_wait returns it again); after SIGCHLD we look.
     }
+    loop {
+        let w = watch.as_mut().expect("made above");
+        // An Fd watch calls `try_wait` itself when the fd turns readable (std keeps the
+        // status, so the look below returns it again); SIGCHLD only says "some child".
+        ready!(w.poll_exit(cx, pid, || Ok(child.try_wait()?.is_none())))?;
+        if let Some(status) = child.try_wait()? {
+            return Poll::Ready(Ok(reaped(pid, status, watch)));
+        }
+    }
+}
+
+/// Reports a reaped child and closes its watch (the pidfd, or the SIGCHLD listener).
+fn reaped(pid: u32, status: ExitStatus, watch: &mut Option<ExitWatch>) -> ExitStatus {
+    corium_selector_sys::trace!(Layer::Net, "process: reaped pid {pid}: {status}");
+    *watch = None;
+    status
 }

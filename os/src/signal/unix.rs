@@ -176,6 +176,11 @@ impl Signal {
     /// `Ready(None)`: the runtime shut down.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<()>> {
         loop {
+            // If the pipe is known readable, empty it first (no syscall otherwise), so bytes
+            // never pile up and whoever else waits is woken by the dispatch.
+            if self.drain().is_err() {
+                return Poll::Ready(None);
+            }
             if self.delivered() {
                 return Poll::Ready(Some(()));
             }
@@ -190,30 +195,35 @@ impl Signal {
                 Poll::Ready(Err(_)) => return Poll::Ready(None),
                 Poll::Ready(Ok(())) => {}
             }
-            // Readable: drain the pipe to WouldBlock (try_read clears the readiness, tick
-            // guarded, when it sees WouldBlock), then wake every listener of every signal that
-            // was delivered: their own registrations may never report this byte, since it is
-            // gone by the time their reactors look (see the slots module).
-            let mut drained = 0;
-            let mut buf = [0u8; 64];
-            loop {
-                match self.pipe.try_read(&mut buf) {
-                    Ok(0) => return Poll::Ready(None), // the write end is never closed
-                    Ok(n) => drained += n,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(_) => return Poll::Ready(None),
-                }
+        }
+    }
+
+    /// Drains the pipe to `WouldBlock` if its readiness is set (`try_read` clears the
+    /// readiness, tick guarded, when it sees `WouldBlock`), then, if anything was read, wakes
+    /// every listener of every signal delivered: their own registrations may never report
+    /// these bytes, gone before their reactors look (see the slots module). `Err`: the
+    /// listener is dead (its runtime shut down).
+    fn drain(&mut self) -> Result<(), ()> {
+        let mut drained = 0;
+        let mut buf = [0u8; 64];
+        loop {
+            match self.pipe.try_read(&mut buf) {
+                Ok(0) => return Err(()), // the write end is never closed
+                Ok(n) => drained += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Err(()),
             }
+        }
+        if drained > 0 {
             corium_selector_sys::trace!(
                 Layer::Net,
                 "signal: self-pipe readable, listener fd {} drained {drained} byte(s)",
                 std::os::fd::AsRawFd::as_raw_fd(&self.pipe)
             );
-            if drained > 0 {
-                slots::dispatch();
-            }
+            slots::dispatch();
         }
+        Ok(())
     }
 
     /// Whether the counter moved since the last look; if so, takes the delivery.
