@@ -14,6 +14,8 @@
 //! * Macros — [`#[corium::main]`](macro@main) and [`#[corium::test]`](macro@test) (the
 //!   `corium-macros` proc-macro crate, written without syn or quote), and [`select!`],
 //!   [`join!`], [`try_join!`] and [`pin!`]; see [Macros](#macros) below.
+//! * [`signal`], [`process`] — ctrl-c and Unix signals through a self-pipe, child processes
+//!   awaited through a pidfd (`corium-os`).
 //! * [`guide`] — a doc-only walk through the layers, chapter by chapter, mapping each step of
 //!   the seed documents to the corium item that performs it.
 //!
@@ -76,6 +78,7 @@ pub use corium_macros::{main, test};
 pub use corium_executor::{runtime, spawn, task};
 pub use corium_net as net;
 pub use corium_net::io;
+pub use corium_os::{process, signal};
 pub use corium_reactor as reactor;
 pub use corium_reactor::time;
 pub use corium_selector_sys as sys;
