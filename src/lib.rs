@@ -22,6 +22,7 @@ pub mod guide;
 pub use corium_executor::{runtime, spawn, task};
 pub use corium_net as net;
 pub use corium_net::io;
+pub use corium_os::fs;
 pub use corium_reactor as reactor;
 pub use corium_reactor::time;
 pub use corium_selector_sys as sys;

@@ -4,3 +4,5 @@
 //! resting on the reactor (signals and child exits become readiness) or on the blocking pool
 //! (regular files, which epoll cannot wait on). Re-exported as `corium::signal`,
 //! `corium::process` and `corium::fs`.
+
+pub mod fs;
