@@ -82,6 +82,8 @@ pub(crate) struct State {
     pub(crate) read_chunk: usize,
     /// Position after the last seek (what `poll_complete` reports when no seek is running).
     pub(crate) pos: u64,
+    /// The rewind of the write job being spawned (see `JobGuard::write_rewind`).
+    write_rewind: i64,
 }
 
 impl State {
@@ -133,6 +135,7 @@ impl Shared {
                 max_buf: DEFAULT_MAX_BUF,
                 read_chunk: FIRST_READ_CHUNK,
                 pos: 0,
+                write_rewind: 0,
             }),
         })
     }
@@ -154,10 +157,15 @@ impl Shared {
     ) -> io::Result<JoinHandle<R>> {
         let handle = pool::handle()?;
         st.busy = Some(job);
+        let write_rewind = match job {
+            Job::Write => Some(st.write_rewind),
+            _ => None,
+        };
         let guard = JobGuard {
             shared: self.clone(),
             file: Some(file.clone()),
             finished: false,
+            write_rewind,
         };
         Ok(handle.spawn_blocking(move || work(guard)))
     }
@@ -193,39 +201,20 @@ impl Shared {
 
     /// Starts the write job: first moves the file position back over `rewind` read-ahead
     /// bytes, then writes `pending` until the caller stops refilling it.
+    ///
+    /// Writes were reported done, so they must happen even if runtime shutdown cancels the
+    /// job before a pool thread ran it (tokio marks such jobs "mandatory" in its pool): the
+    /// guard then does the job itself, on the thread that drops it.
     pub(crate) fn start_write(
         self: &Arc<Self>,
         st: &mut State,
         file: &Arc<StdFile>,
         rewind: i64,
     ) -> io::Result<()> {
-        let mut buf = mem::take(&mut st.spare);
+        let buf = mem::take(&mut st.spare);
+        st.write_rewind = rewind;
         let spawned = self.spawn(st, file, Job::Write, move |mut guard| {
-            let mut result = match rewind {
-                0 => Ok(()),
-                n => guard.file().seek(SeekFrom::Current(-n)).map(drop),
-            };
-            loop {
-                let mut st = guard.shared.lock();
-                if let Err(e) = result {
-                    // Everything queued after the failed write was reported done too; it is
-                    // dropped, and the error stands for all of it.
-                    st.pending.clear();
-                    st.write_err = Some(e);
-                }
-                if st.pending.is_empty() {
-                    st.spare = buf;
-                    drop(st);
-                    return guard.finish(|_| {});
-                }
-                mem::swap(&mut st.pending, &mut buf);
-                // The caller may be waiting for room in `pending`.
-                let waiters = mem::take(&mut st.waiters);
-                drop(st);
-                waiters.into_iter().for_each(Waker::wake);
-                result = guard.file().write_all(&buf);
-                buf.clear();
-            }
+            guard.drain_writes(rewind, buf);
         });
         spawned.map(drop)
     }
@@ -256,6 +245,8 @@ pub(crate) struct JobGuard {
     /// Dropped before the job publishes, so `into_std` can unwrap the `Arc` once idle.
     file: Option<Arc<StdFile>>,
     finished: bool,
+    /// `Some(rewind)` for a write job: what `Drop` needs to do it if the pool never did.
+    write_rewind: Option<i64>,
 }
 
 impl JobGuard {
@@ -265,8 +256,42 @@ impl JobGuard {
             .expect("the file is held until the job finishes")
     }
 
+    /// The write job: seek back over `rewind` read-ahead bytes, then write `pending` until it
+    /// stays empty, swapping it with `buf` so the caller can queue more meanwhile.
+    fn drain_writes(&mut self, rewind: i64, mut buf: Vec<u8>) {
+        let mut result = match rewind {
+            0 => Ok(()),
+            n => self.file().seek(SeekFrom::Current(-n)).map(drop),
+        };
+        loop {
+            let mut st = self.shared.lock();
+            if let Err(e) = result {
+                // Everything queued after the failed write was reported done too; it is
+                // dropped, and the error stands for all of it.
+                st.pending.clear();
+                st.write_err = Some(e);
+            }
+            if st.pending.is_empty() {
+                st.spare = buf;
+                drop(st);
+                return self.publish(|_| {});
+            }
+            mem::swap(&mut st.pending, &mut buf);
+            // The caller may be waiting for room in `pending`.
+            let waiters = mem::take(&mut st.waiters);
+            drop(st);
+            waiters.into_iter().for_each(Waker::wake);
+            result = self.file().write_all(&buf);
+            buf.clear();
+        }
+    }
+
     /// Publishes the job's result with `publish`, marks the file idle and wakes the waiters.
     pub(crate) fn finish(mut self, publish: impl FnOnce(&mut State)) {
+        self.publish(publish);
+    }
+
+    fn publish(&mut self, publish: impl FnOnce(&mut State)) {
         self.file = None;
         let mut st = self.shared.lock();
         publish(&mut st);
@@ -279,10 +304,14 @@ impl JobGuard {
 }
 
 impl Drop for JobGuard {
-    /// Marks the file lost unless the job called `finish`: it panicked or was never run.
+    /// Unless the job finished: a write job never run does its writes now; otherwise (a
+    /// panic, or a cancelled read or seek) the file is marked lost.
     fn drop(&mut self) {
         if self.finished {
             return;
+        }
+        if let Some(rewind) = self.write_rewind.filter(|_| !std::thread::panicking()) {
+            return self.drain_writes(rewind, Vec::new());
         }
         self.file = None;
         let mut st = self.shared.lock();
