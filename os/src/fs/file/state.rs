@@ -202,9 +202,9 @@ impl Shared {
     /// Starts the write job: first moves the file position back over `rewind` read-ahead
     /// bytes, then writes `pending` until the caller stops refilling it.
     ///
-    /// Writes were reported done, so they must happen even if runtime shutdown cancels the
-    /// job before a pool thread ran it (tokio marks such jobs "mandatory" in its pool): the
-    /// guard then does the job itself, on the thread that drops it.
+    /// Writes were reported done, so they must happen even if the pool drops the job unrun
+    /// (a shut-down pool refuses new jobs; tokio marks such jobs "mandatory"): the guard then
+    /// does the job itself, on the thread that drops it.
     pub(crate) fn start_write(
         self: &Arc<Self>,
         st: &mut State,
