@@ -78,7 +78,7 @@ pub use corium_macros::{main, test};
 pub use corium_executor::{runtime, spawn, task};
 pub use corium_net as net;
 pub use corium_net::io;
-pub use corium_os::{process, signal};
+pub use corium_os::{fs, process, signal};
 pub use corium_reactor as reactor;
 pub use corium_reactor::time;
 pub use corium_selector_sys as sys;
