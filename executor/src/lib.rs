@@ -8,6 +8,10 @@
 //! * [`task`] — [`spawn`], [`spawn_blocking`](task::spawn_blocking),
 //!   [`yield_now`](task::yield_now), [`JoinHandle`](task::JoinHandle),
 //!   [`JoinError`](task::JoinError), [`AbortHandle`](task::AbortHandle).
+//! * `!Send` tasks — [`LocalSet`](task::LocalSet), [`spawn_local`](task::spawn_local), and
+//!   [`LocalRuntime`](runtime::LocalRuntime) ([`Builder::build_local`](runtime::Builder::build_local)):
+//!   tasks that only the thread owning them polls; wakes from other threads re-queue them on
+//!   a locked remote queue and wake that thread.
 //!
 //! ```
 //! use corium_executor::runtime::Runtime;

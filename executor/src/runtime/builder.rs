@@ -272,6 +272,13 @@ impl Builder {
     }
 }
 
+impl Builder {
+    /// `true` for [`Builder::new_current_thread`] (what `build_local` needs).
+    pub(crate) fn is_current_thread(&self) -> bool {
+        self.kind == Kind::CurrentThread
+    }
+}
+
 fn default_worker_threads() -> usize {
     static CACHED: AtomicUsize = AtomicUsize::new(0);
     match CACHED.load(Relaxed) {

@@ -32,6 +32,8 @@ pub enum RuntimeFlavor {
 /// Guards must be dropped in the reverse order of their creation.
 #[must_use = "the runtime is current only while the guard lives"]
 pub struct EnterGuard<'a> {
+    // A local runtime's set (see `LocalRuntime::enter`), left first.
+    pub(super) _local: Option<crate::task::LocalEnterGuard<'a>>,
     // Fields drop in order: the reactor context (entered last) is restored first.
     _reactor: crate::driver::EnterGuard,
     _current: context::SetCurrentGuard,
@@ -115,6 +117,7 @@ impl Handle {
     pub fn enter(&self) -> EnterGuard<'_> {
         let current = context::set_current(&self.inner);
         EnterGuard {
+            _local: None,
             _reactor: self.inner.driver().enter(),
             _current: current,
             _marker: PhantomData,

@@ -36,6 +36,7 @@ mod error;
 mod harness;
 mod join;
 pub(crate) mod list;
+mod local;
 mod raw;
 pub(crate) mod state;
 mod waker;
@@ -43,11 +44,12 @@ mod yield_now;
 
 pub use self::error::JoinError;
 pub use self::join::{AbortHandle, JoinHandle};
+pub use self::local::{spawn_local, LocalEnterGuard, LocalSet};
 pub use self::yield_now::yield_now;
 
 pub(crate) use self::core::Header;
 use self::raw::RawTask;
-use self::state::{INITIAL_STATE, INITIAL_STATE_UNOWNED};
+use self::state::INITIAL_STATE_UNOWNED;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -241,14 +243,9 @@ impl<S: 'static> fmt::Debug for Notified<S> {
     }
 }
 
-/// Allocates a task for the owned list: the list's reference, the first Notified, the handle.
-fn new_task<F, S>(future: F, scheduler: S, id: Id) -> (Task<S>, Notified<S>, JoinHandle<F::Output>)
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-    S: Schedule,
-{
-    let raw = RawTask::new(future, scheduler, id, INITIAL_STATE);
+/// Splits a task allocated with `INITIAL_STATE` into its three owners: the owned list's
+/// reference, the first Notified, the handle.
+fn new_task<S: Schedule, T>(raw: RawTask) -> (Task<S>, Notified<S>, JoinHandle<T>) {
     (
         Task::from_raw(raw),
         Notified(Task::from_raw(raw)),
@@ -273,3 +270,6 @@ mod tests;
 
 #[cfg(all(test, loom))]
 mod loom_tests;
+
+#[cfg(all(test, loom))]
+mod loom_local;
