@@ -7,7 +7,8 @@
 //!   [`Handle`](runtime::Handle), [`RuntimeMetrics`](runtime::RuntimeMetrics).
 //! * [`task`] — [`spawn`], [`spawn_blocking`](task::spawn_blocking),
 //!   [`yield_now`](task::yield_now), [`JoinHandle`](task::JoinHandle),
-//!   [`JoinError`](task::JoinError), [`AbortHandle`](task::AbortHandle).
+//!   [`JoinError`](task::JoinError), [`AbortHandle`](task::AbortHandle),
+//!   [`JoinSet`](task::JoinSet) (outputs in completion order, one handle poll per completion).
 //! * `!Send` tasks — [`LocalSet`](task::LocalSet), [`spawn_local`](task::spawn_local), and
 //!   [`LocalRuntime`](runtime::LocalRuntime) ([`Builder::build_local`](runtime::Builder::build_local)):
 //!   tasks that only the thread owning them polls; wakes from other threads re-queue them on

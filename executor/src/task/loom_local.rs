@@ -21,7 +21,7 @@ impl Wake for Unpark {
 }
 
 /// Polls `future` on this model thread, parking between polls.
-fn block_on<F: Future>(future: F) -> F::Output {
+pub(super) fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = std::pin::pin!(future);
     let waker = Waker::from(std::sync::Arc::new(Unpark(thread::current())));
     let mut cx = Context::from_waker(&waker);

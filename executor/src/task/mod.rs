@@ -35,6 +35,7 @@ mod core;
 mod error;
 mod harness;
 mod join;
+mod join_set;
 pub(crate) mod list;
 mod local;
 mod raw;
@@ -44,6 +45,7 @@ mod yield_now;
 
 pub use self::error::JoinError;
 pub use self::join::{AbortHandle, JoinHandle};
+pub use self::join_set::JoinSet;
 pub use self::local::{spawn_local, LocalEnterGuard, LocalSet};
 pub use self::yield_now::yield_now;
 
@@ -273,3 +275,6 @@ mod loom_tests;
 
 #[cfg(all(test, loom))]
 mod loom_local;
+
+#[cfg(all(test, loom))]
+mod loom_join_set;
