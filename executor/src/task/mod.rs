@@ -34,6 +34,7 @@
 mod core;
 mod error;
 mod harness;
+mod id;
 mod join;
 mod join_set;
 pub(crate) mod list;
@@ -44,6 +45,7 @@ mod waker;
 mod yield_now;
 
 pub use self::error::JoinError;
+pub use self::id::{id, try_id, Id};
 pub use self::join::{AbortHandle, JoinHandle};
 pub use self::join_set::JoinSet;
 pub use self::local::{spawn_local, LocalEnterGuard, LocalSet};
@@ -136,36 +138,6 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
 
     /// The task completed: take it off the owned-task list, returning the list's reference.
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>>;
-}
-
-/// A unique task id (unique for the life of the process).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Id(pub(crate) u64);
-
-impl Id {
-    /// The next id; ids start at 1 and are never reused.
-    pub(crate) fn next() -> Id {
-        // Plain std atomics: ids take no part in any loom model.
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        Id(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-    }
-
-    /// The id as a number.
-    pub fn as_u64(self) -> u64 {
-        self.0
-    }
-}
-
-impl fmt::Display for Id {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Debug for Id {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Id({})", self.0)
-    }
 }
 
 /// One owned reference to a task (the owned-list entry, or the inside of a [`Notified`]).
