@@ -19,6 +19,7 @@
 
 pub mod guide;
 
+pub use corium_executor::task_local;
 pub use corium_executor::{runtime, spawn, task};
 pub use corium_net as net;
 pub use corium_net::io;

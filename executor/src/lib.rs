@@ -9,6 +9,8 @@
 //!   [`yield_now`](task::yield_now), [`JoinHandle`](task::JoinHandle),
 //!   [`JoinError`](task::JoinError), [`AbortHandle`](task::AbortHandle),
 //!   [`JoinSet`](task::JoinSet) (outputs in completion order, one handle poll per completion).
+//! * Task ids ([`task::id`], [`task::Id`]) and task-local values ([`task_local!`],
+//!   [`LocalKey`](task::LocalKey)).
 //! * `!Send` tasks — [`LocalSet`](task::LocalSet), [`spawn_local`](task::spawn_local), and
 //!   [`LocalRuntime`](runtime::LocalRuntime) ([`Builder::build_local`](runtime::Builder::build_local)):
 //!   tasks that only the thread owning them polls; wakes from other threads re-queue them on

@@ -41,6 +41,7 @@ pub(crate) mod list;
 mod local;
 mod raw;
 pub(crate) mod state;
+mod task_local;
 mod waker;
 mod yield_now;
 
@@ -49,7 +50,10 @@ pub use self::id::{id, try_id, Id};
 pub use self::join::{AbortHandle, JoinHandle};
 pub use self::join_set::JoinSet;
 pub use self::local::{spawn_local, LocalEnterGuard, LocalSet};
+pub use self::task_local::{AccessError, LocalKey, TaskLocalFuture};
 pub use self::yield_now::yield_now;
+#[doc(inline)]
+pub use crate::task_local;
 
 pub(crate) use self::core::Header;
 use self::raw::RawTask;
