@@ -31,6 +31,7 @@
 //! `harness.rs` holds the typed code; `raw.rs` the vtable; `waker.rs` the `RawWakerVTable`;
 //! `join.rs` the owner-side handles; `list.rs` the owned-task list used by shutdown.
 
+pub mod coop;
 mod core;
 mod error;
 mod harness;
@@ -45,6 +46,7 @@ mod task_local;
 mod waker;
 mod yield_now;
 
+pub use self::coop::{consume_budget, unconstrained, Unconstrained};
 pub use self::error::JoinError;
 pub use self::id::{id, try_id, Id};
 pub use self::join::{AbortHandle, JoinHandle};
