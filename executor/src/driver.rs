@@ -16,11 +16,16 @@ pub(crate) use corium_reactor::{Driver, EnterGuard, Handle as DriverHandle};
 /// # Errors
 /// The reactor's: creating the selector or its waker failed (e.g. `EMFILE`).
 #[cfg(not(loom))]
-pub(crate) fn new_driver(enable_io: bool, enable_time: bool) -> io::Result<Driver> {
+pub(crate) fn new_driver(
+    enable_io: bool,
+    enable_time: bool,
+    pausable_clock: bool,
+) -> io::Result<Driver> {
     Driver::new(corium_reactor::Config {
         enable_io,
         enable_time,
         event_capacity: 1024,
+        pausable_clock,
     })
 }
 
@@ -144,7 +149,11 @@ mod fake {
     /// Restores the previous current reactor on drop.
     pub(crate) struct EnterGuard(());
 
-    pub(crate) fn new_driver(_enable_io: bool, _enable_time: bool) -> io::Result<Driver> {
+    pub(crate) fn new_driver(
+        _enable_io: bool,
+        _enable_time: bool,
+        _pausable_clock: bool,
+    ) -> io::Result<Driver> {
         Ok(Driver::new())
     }
 }

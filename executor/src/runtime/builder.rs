@@ -41,6 +41,7 @@ pub struct Builder {
     enable_time: bool,
     event_interval: u32,
     global_queue_interval: u32,
+    start_paused: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,7 +112,36 @@ impl Builder {
             enable_time: false,
             event_interval: 61,
             global_queue_interval: 61,
+            start_paused: false,
         }
+    }
+
+    /// Starts the runtime with its clock paused, as if [`time::pause`] were its first call:
+    /// timers and [`Instant::now`] see a frozen clock that moves only through
+    /// [`time::advance`] and auto-advance (when nothing can run, the clock jumps to the next
+    /// timer). For tests of time-dependent code: a one-hour timeout takes microseconds.
+    ///
+    /// Needs timers ([`enable_time`](Builder::enable_time)); [`build`](Builder::build) fails
+    /// without them.
+    ///
+    /// # Panics
+    /// On a multi-thread builder: a paused clock needs the current-thread flavour (tokio
+    /// panics the same way).
+    ///
+    /// [`time::pause`]: corium_reactor::time::pause
+    /// [`time::advance`]: corium_reactor::time::advance
+    /// [`Instant::now`]: corium_reactor::time::Instant::now
+    #[track_caller]
+    pub fn start_paused(&mut self, start_paused: bool) -> &mut Builder {
+        if start_paused && self.kind == Kind::MultiThread {
+            panic!(
+                "Builder::start_paused(true) needs a current-thread runtime: on a multi-thread \
+                 runtime other workers would keep running against a frozen clock. Use \
+                 Builder::new_current_thread()"
+            );
+        }
+        self.start_paused = start_paused;
+        self
     }
 
     /// Number of worker threads (multi-thread flavour; ignored by current-thread). Default: the
@@ -250,7 +280,21 @@ impl Builder {
             global_queue_interval: self.global_queue_interval,
             event_interval: self.event_interval,
         };
-        let driver = driver::new_driver(self.enable_io, self.enable_time)?;
+        if self.start_paused && !self.enable_time {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "Builder::start_paused(true) pauses the timers' clock, but timers are disabled: \
+                 call enable_time (or enable_all)",
+            ));
+        }
+        // Only where one thread runs every task can the driver tell that nothing is runnable,
+        // which a paused clock's auto-advance relies on.
+        let pausable_clock = self.kind == Kind::CurrentThread;
+        let driver = driver::new_driver(self.enable_io, self.enable_time, pausable_clock)?;
+        if self.start_paused {
+            let _reactor = driver.handle().enter();
+            corium_reactor::time::pause();
+        }
         let blocking = BlockingPool::new(
             threads.clone(),
             self.max_blocking_threads,
@@ -303,6 +347,7 @@ impl fmt::Debug for Builder {
             .field("enable_time", &self.enable_time)
             .field("event_interval", &self.event_interval)
             .field("global_queue_interval", &self.global_queue_interval)
+            .field("start_paused", &self.start_paused)
             .finish_non_exhaustive()
     }
 }
