@@ -31,6 +31,7 @@
 //! `harness.rs` holds the typed code; `raw.rs` the vtable; `waker.rs` the `RawWakerVTable`;
 //! `join.rs` the owner-side handles; `list.rs` the owned-task list used by shutdown.
 
+mod block_in_place;
 pub mod coop;
 mod core;
 mod error;
@@ -46,6 +47,7 @@ mod task_local;
 mod waker;
 mod yield_now;
 
+pub use self::block_in_place::block_in_place;
 pub use self::coop::{consume_budget, unconstrained, Unconstrained};
 pub use self::error::JoinError;
 pub use self::id::{id, try_id, Id};
