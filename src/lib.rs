@@ -75,6 +75,7 @@ pub use macros::support as __private;
 
 pub use corium_macros::{main, test};
 
+pub use corium_executor::task_local;
 pub use corium_executor::{runtime, spawn, task};
 pub use corium_net as net;
 pub use corium_net::io;
