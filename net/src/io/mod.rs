@@ -55,6 +55,13 @@
 //! * *initialised*: bytes known to hold some value, which may be handed out as `&mut [u8]`
 //!   (`ReadBuf::initialize_unfilled` zeroes only what lies beyond this cursor).
 //!
+//! corium's own readers never zero: every socket read goes straight into the unfilled part,
+//! possibly uninitialised, through [`ReadBuf::fill_uninit`], and only after the socket was
+//! found readable, so a `Pending` poll touches no byte. Exactly the bytes the kernel wrote
+//! become filled and initialised. `read_buf` into `Vec::with_capacity(n)`, or a reader
+//! handing out a `BytesMut`'s spare capacity, therefore costs what a read into an
+//! initialised buffer costs.
+//!
 //! The invariant `filled <= initialized <= capacity` always holds; the safe methods keep it
 //! (or panic on a contract violation by the calling reader, like advancing past initialised
 //! bytes), and the unsafe ones state what the caller must prove.

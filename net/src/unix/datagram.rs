@@ -194,9 +194,10 @@ impl UnixDatagram {
     ///
     /// As [`recv`](UnixDatagram::recv).
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let unfilled = buf.initialize_unfilled();
-        let n = ready!(self.io.poll_read_io(cx, |sock| sock.recv(unfilled)))?;
-        buf.advance(n);
+        // Straight into the caller's (possibly uninitialised) memory, once readable.
+        ready!(self
+            .io
+            .poll_read_io(cx, |sock| buf.fill_uninit(|b| sock.recv_uninit(b))))?;
         Poll::Ready(Ok(()))
     }
 
@@ -219,10 +220,10 @@ impl UnixDatagram {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        let unfilled = buf.initialize_unfilled();
-        let (n, from) = ready!(self.io.poll_read_io(cx, |sock| sock.recv_from(unfilled)))?;
-        buf.advance(n);
-        Poll::Ready(Ok(from))
+        // Straight into the caller's (possibly uninitialised) memory, once readable.
+        self.io.poll_read_io(cx, |sock| {
+            buf.fill_uninit_with(|b| sock.recv_from_uninit(b))
+        })
     }
 
     /// Polls to send a datagram to `path`.

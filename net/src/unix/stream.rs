@@ -283,9 +283,12 @@ impl UnixStream {
         if buf.remaining() == 0 {
             return Poll::Ready(Ok(()));
         }
-        // PollEvented's stream read: a short read also clears the read readiness.
-        let n = ready!(self.io.poll_read(cx, buf.initialize_unfilled()))?;
-        buf.advance(n);
+        // PollEvented's stream read: a short read also clears the read readiness; straight
+        // into the caller's memory, only once readable (as TcpStream's).
+        let len = buf.remaining();
+        ready!(self
+            .io
+            .poll_read_with(cx, len, |sock| buf.fill_uninit(|b| sock.read_uninit(b))))?;
         Poll::Ready(Ok(()))
     }
 

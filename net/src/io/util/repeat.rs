@@ -24,9 +24,8 @@ impl AsyncRead for Repeat {
         _cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let n = buf.remaining();
-        buf.initialize_unfilled().fill(self.byte);
-        buf.advance(n);
+        // Writes each byte once, instead of zeroing the buffer and then overwriting it.
+        buf.put_bytes(self.byte, buf.remaining());
         Poll::Ready(Ok(()))
     }
 }
