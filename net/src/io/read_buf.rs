@@ -357,6 +357,13 @@ impl<'a> ReadBuf<'a> {
         }
     }
 
+    /// `(filled().len(), initialized().len())`, without building (and bounds-checking) the
+    /// slices: for adaptors on a hot path that only need the counts.
+    #[inline]
+    pub(crate) fn cursors(&self) -> (usize, usize) {
+        (self.filled, self.initialized)
+    }
+
     /// Address of the first byte of the buffer, so adaptors can check that a reader wrote into
     /// the buffer they handed it and did not swap in another `ReadBuf`.
     #[inline]

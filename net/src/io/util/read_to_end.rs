@@ -133,17 +133,21 @@ impl VecReadState {
         let spare = vec.spare_capacity_mut();
         let (spare_ptr, spare_len) = (spare.as_ptr().cast::<u8>(), spare.len());
         let mut buf = ReadBuf::uninit(spare);
-        // SAFETY: `spare_init` counts spare bytes an earlier read into this same allocation
-        // initialised: reset to 0 whenever the vector may have reallocated, reduced as the
-        // length grows past them, and nobody else writes while we hold `&mut Vec`; `min`
-        // keeps the claim within the spare capacity.
-        unsafe { buf.assume_init(self.spare_init.min(spare_len)) };
+        // Skipped when 0, the common case (corium's sockets initialise only what they fill):
+        // this runs on every poll of every `read_buf`.
+        if self.spare_init > 0 {
+            // SAFETY: `spare_init` counts spare bytes an earlier read into this same
+            // allocation initialised: reset to 0 whenever the vector may have reallocated,
+            // reduced as the length grows past them, and nobody else writes while we hold
+            // `&mut Vec`; `min` keeps the claim within the spare capacity.
+            unsafe { buf.assume_init(self.spare_init.min(spare_len)) };
+        }
         let polled = reader.poll_read(cx, &mut buf);
         if buf.start_ptr() != spare_ptr || buf.capacity() != spare_len {
             self.spare_init = 0;
             return Poll::Ready(Err(swapped_read_buf()));
         }
-        let (n, init) = (buf.filled().len(), buf.initialized().len());
+        let (n, init) = buf.cursors();
         // Remembered even on `Pending` (when nothing counts as read), so the next poll does
         // not make the reader initialise the same bytes again.
         if polled.is_pending() {
