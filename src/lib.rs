@@ -16,6 +16,8 @@
 //!
 //! Cargo features: `trace` (every layer's trace points) and `futures-io` (`io::compat`,
 //! adapters to and from the `futures-io` traits); both off by default.
+//! `tokio-io` (`io::tokio_compat`, adapters to and from tokio's io traits) is off by default
+//! too.
 
 pub mod guide;
 

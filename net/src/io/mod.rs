@@ -12,6 +12,7 @@
 //!   runtime's blocking pool).
 //! * Streams for tests and plumbing: [`duplex`], [`empty`], [`sink`], [`repeat`].
 //! * With the `futures-io` feature, `compat`: adapters to and from the `futures-io` traits.
+//! * With the `tokio-io` feature, `tokio_compat`: adapters to and from tokio's io traits.
 //!
 //! Porting from tokio: replace `tokio::io` with `corium::io`. corium does not depend on the
 //! `bytes` crate, which makes the visible differences:
@@ -116,6 +117,8 @@ mod blocking;
 pub mod compat;
 mod read_buf;
 mod stdio;
+#[cfg(feature = "tokio-io")]
+pub mod tokio_compat;
 pub mod util;
 
 /// Unix-only I/O: [`AsyncFd`](unix::AsyncFd), readiness waits for a file descriptor you own.
