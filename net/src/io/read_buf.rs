@@ -139,6 +139,7 @@ impl<'a> ReadBuf<'a> {
     ///
     /// If `n > self.remaining()`.
     #[inline]
+    #[track_caller]
     pub fn initialize_unfilled_to(&mut self, n: usize) -> &mut [u8] {
         assert!(
             n <= self.remaining(),
@@ -251,6 +252,7 @@ impl<'a> ReadBuf<'a> {
     ///
     /// If the filled part would grow past the initialised part (`filled + n > initialized`).
     #[inline]
+    #[track_caller]
     pub fn advance(&mut self, n: usize) {
         let new = self
             .filled
@@ -265,6 +267,7 @@ impl<'a> ReadBuf<'a> {
     ///
     /// If `n > initialized().len()`: only initialised bytes may count as data.
     #[inline]
+    #[track_caller]
     pub fn set_filled(&mut self, n: usize) {
         assert!(
             n <= self.initialized,
@@ -284,6 +287,7 @@ impl<'a> ReadBuf<'a> {
     /// initialised (typically because the caller wrote them through
     /// [`unfilled_mut`](ReadBuf::unfilled_mut)), and `n <= remaining()`.
     #[inline]
+    #[track_caller]
     pub unsafe fn assume_init(&mut self, n: usize) {
         assert!(
             n <= self.remaining(),
@@ -302,6 +306,7 @@ impl<'a> ReadBuf<'a> {
     ///
     /// If `data.len() > remaining()`.
     #[inline]
+    #[track_caller]
     pub fn put_slice(&mut self, data: &[u8]) {
         assert!(
             data.len() <= self.remaining(),
