@@ -429,6 +429,21 @@ impl TcpStream {
         }
     }
 
+    /// Reads what has arrived into `buf`'s next chunk without waiting, straight into its
+    /// (possibly uninitialised) spare memory, and advances `buf` by the bytes read; returns
+    /// that count (`0` at end of stream). Feature `bytes`.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if nothing is there (the readiness is cleared); otherwise the OS error.
+    #[cfg(feature = "bytes")]
+    pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io.try_io(Interest::READABLE, |sock| {
+            crate::io::util::recv_into_buf_mut(buf, |b| Ok((sock.read_uninit(b)?, ())))
+                .map(|(n, ())| n)
+        })
+    }
+
     /// The read of `AsyncRead`, by shared reference (the halves read through it).
     #[inline]
     pub(crate) fn poll_read_priv(

@@ -9,6 +9,8 @@ mod buf_read_ext;
 mod buf_reader;
 mod buf_stream;
 mod buf_writer;
+#[cfg(feature = "bytes")]
+mod bytes_bufs;
 mod chain;
 mod copy;
 mod copy_bidirectional;
@@ -39,6 +41,10 @@ pub use buf_read_ext::AsyncBufReadExt;
 pub use buf_reader::BufReader;
 pub use buf_stream::BufStream;
 pub use buf_writer::BufWriter;
+#[cfg(feature = "bytes")]
+pub(crate) use bytes_bufs::recv_into_buf_mut;
+#[cfg(feature = "bytes")]
+pub use bytes_bufs::{ReadBufMut, WriteAllBuf, WriteBuf};
 pub use chain::Chain;
 pub use copy::copy;
 pub use copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};

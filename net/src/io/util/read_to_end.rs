@@ -50,6 +50,8 @@ pub struct ReadBufVec<'a, R: ?Sized> {
 }
 
 impl<'a, R: ?Sized> ReadBufVec<'a, R> {
+    // With the `bytes` feature, `read_buf` takes any `BufMut` and uses `ReadBufMut` instead.
+    #[cfg_attr(feature = "bytes", allow(dead_code))]
     pub(crate) fn new(reader: &'a mut R, buf: &'a mut Vec<u8>) -> Self {
         ReadBufVec {
             reader,
