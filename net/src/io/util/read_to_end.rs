@@ -218,11 +218,13 @@ mod tests {
 
     /// Initialises the whole unfilled part (as a reader needing `&mut [u8]` must), then
     /// returns `Pending` once before reading; records the initialised spare seen each call.
+    #[cfg(not(feature = "bytes"))]
     struct PendingOnce {
         pended: bool,
         seen_init: Vec<usize>,
     }
 
+    #[cfg(not(feature = "bytes"))]
     impl AsyncRead for PendingOnce {
         fn poll_read(
             mut self: Pin<&mut Self>,
