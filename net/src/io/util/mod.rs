@@ -57,7 +57,7 @@ pub use lines::{Lines, NextLine};
 pub use read::{Read, ReadExact};
 pub use read_ext::AsyncReadExt;
 pub use read_int::ReadInt;
-#[cfg(feature = "tokio-io")]
+#[cfg(any(feature = "tokio-io", feature = "hyper"))]
 pub(crate) use read_to_end::swapped_read_buf;
 pub use read_to_end::{ReadBufVec, ReadToEnd};
 pub use read_to_string::ReadToString;
