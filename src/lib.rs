@@ -21,6 +21,10 @@
 //!
 //! Cargo features: `trace` (every layer's trace points) and `futures-io` (`io::compat`,
 //! adapters to and from the `futures-io` traits); both off by default.
+//! `tokio-io` (`io::tokio_compat`, adapters to and from tokio's io traits), `bytes` (the
+//! `Buf`/`BufMut` calls: `read_buf`, `write_buf`, `try_read_buf`, `recv_buf`, ...) and
+//! `hyper` (`net::hyper_rt`: hyper 1.x's io traits, executor and timer) are off by default
+//! too.
 //!
 //! # Macros
 //!
