@@ -171,6 +171,17 @@ impl Spawner {
     {
         let id = Id::next();
         crate::trace::spawn(id, true);
+        // A paused clock must not jump ahead of work that takes real time on another thread:
+        // the closure holds the reactor's auto-advance back until it returns.
+        #[cfg(not(loom))]
+        let func = {
+            let inhibit = rt.driver().inhibit_auto_advance();
+            move || {
+                let out = func();
+                drop(inhibit);
+                out
+            }
+        };
         let (task, join) = task::unowned(BlockingTask { func: Some(func) }, BlockingSchedule, id);
         let inner = &self.inner;
         let mut shared = lock(&inner.shared);

@@ -20,11 +20,13 @@ pub(crate) fn new_driver(
     enable_io: bool,
     enable_time: bool,
     event_capacity: usize,
+    pausable_clock: bool,
 ) -> io::Result<Driver> {
     Driver::new(corium_reactor::Config {
         enable_io,
         enable_time,
         event_capacity,
+        pausable_clock,
     })
 }
 
@@ -152,6 +154,7 @@ mod fake {
         _enable_io: bool,
         _enable_time: bool,
         _event_capacity: usize,
+        _pausable_clock: bool,
     ) -> io::Result<Driver> {
         Ok(Driver::new())
     }

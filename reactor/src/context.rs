@@ -44,6 +44,16 @@ pub(crate) fn try_current() -> Result<Handle, TryCurrentError> {
     }
 }
 
+/// Runs `f` with the current handle (`None` when there is none, or the thread is exiting),
+/// without cloning it.
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
+    let mut f = Some(f);
+    match CURRENT.try_with(|c| (f.take().expect("called once"))(c.borrow().as_ref())) {
+        Ok(r) => r,
+        Err(_) => (f.take().expect("not called when the thread-local is gone"))(None),
+    }
+}
+
 /// Panics with the "no reactor running" message.
 #[track_caller]
 pub(crate) fn current() -> Handle {

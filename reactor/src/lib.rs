@@ -163,7 +163,7 @@ mod loom_tests;
 
 pub use context::{EnterGuard, TryCurrentError};
 pub use driver::{Config, Driver};
-pub use handle::Handle;
+pub use handle::{AutoAdvanceGuard, Handle};
 pub use metrics::ReactorMetrics;
 pub use poll_evented::PollEvented;
 pub use readiness::Readiness;

@@ -45,6 +45,7 @@ pub struct Builder {
     global_queue_interval: u32,
     max_io_events_per_tick: usize,
     disable_lifo_slot: bool,
+    start_paused: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,7 +120,36 @@ impl Builder {
             global_queue_interval: 61,
             max_io_events_per_tick: 1024,
             disable_lifo_slot: false,
+            start_paused: false,
         }
+    }
+
+    /// Starts the runtime with its clock paused, as if [`time::pause`] were its first call:
+    /// timers and [`Instant::now`] see a frozen clock that moves only through
+    /// [`time::advance`] and auto-advance (when nothing can run, the clock jumps to the next
+    /// timer). For tests of time-dependent code: a one-hour timeout takes microseconds.
+    ///
+    /// Needs timers ([`enable_time`](Builder::enable_time)); [`build`](Builder::build) fails
+    /// without them.
+    ///
+    /// # Panics
+    /// On a multi-thread builder: a paused clock needs the current-thread flavour (tokio
+    /// panics the same way).
+    ///
+    /// [`time::pause`]: corium_reactor::time::pause
+    /// [`time::advance`]: corium_reactor::time::advance
+    /// [`Instant::now`]: corium_reactor::time::Instant::now
+    #[track_caller]
+    pub fn start_paused(&mut self, start_paused: bool) -> &mut Builder {
+        if start_paused && self.kind == Kind::MultiThread {
+            panic!(
+                "Builder::start_paused(true) needs a current-thread runtime: on a multi-thread \
+                 runtime other workers would keep running against a frozen clock. Use \
+                 Builder::new_current_thread()"
+            );
+        }
+        self.start_paused = start_paused;
+        self
     }
 
     /// Number of worker threads (multi-thread flavour; ignored by current-thread). Default: the
@@ -312,11 +342,26 @@ impl Builder {
             on_unpark: self.on_thread_unpark.clone(),
             id: next_runtime_id(),
         };
+        if self.start_paused && !self.enable_time {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "Builder::start_paused(true) pauses the timers' clock, but timers are disabled: \
+                 call enable_time (or enable_all)",
+            ));
+        }
+        // Only where one thread runs every task can the driver tell that nothing is runnable,
+        // which a paused clock's auto-advance relies on.
+        let pausable_clock = self.kind == Kind::CurrentThread;
         let driver = driver::new_driver(
             self.enable_io,
             self.enable_time,
             self.max_io_events_per_tick,
+            pausable_clock,
         )?;
+        if self.start_paused {
+            let _reactor = driver.handle().enter();
+            corium_reactor::time::pause();
+        }
         let blocking = BlockingPool::new(
             threads.clone(),
             self.max_blocking_threads,
@@ -345,6 +390,13 @@ fn next_runtime_id() -> std::num::NonZeroU64 {
     std::num::NonZeroU64::new(id).expect("runtime ids exhausted (2^64 runtimes)")
 }
 
+impl Builder {
+    /// `true` for [`Builder::new_current_thread`] (what `build_local` needs).
+    pub(crate) fn is_current_thread(&self) -> bool {
+        self.kind == Kind::CurrentThread
+    }
+}
+
 fn default_worker_threads() -> usize {
     static CACHED: AtomicUsize = AtomicUsize::new(0);
     match CACHED.load(Relaxed) {
@@ -371,6 +423,7 @@ impl fmt::Debug for Builder {
             .field("global_queue_interval", &self.global_queue_interval)
             .field("max_io_events_per_tick", &self.max_io_events_per_tick)
             .field("disable_lifo_slot", &self.disable_lifo_slot)
+            .field("start_paused", &self.start_paused)
             .finish_non_exhaustive()
     }
 }

@@ -31,8 +31,25 @@ pub struct Instant {
 }
 
 impl Instant {
-    /// The current time of the monotonic clock.
+    /// The current time: the monotonic clock's, or — inside a runtime whose clock is
+    /// [paused](super::pause) — the paused clock's.
+    ///
+    /// While no clock in the process is paused this is one atomic load plus the clock read;
+    /// only while one is does it look up the thread's reactor.
+    #[inline]
     pub fn now() -> Instant {
+        if super::clock::any_paused() {
+            if let Some(paused) = crate::context::with_current(|handle| Some(handle?.time()?.now()))
+            {
+                return paused;
+            }
+        }
+        Instant::now_real()
+    }
+
+    /// The monotonic clock's time, whatever any runtime's clock shows.
+    #[inline]
+    pub(crate) fn now_real() -> Instant {
         Instant {
             std: std::time::Instant::now(),
         }
@@ -64,9 +81,10 @@ impl Instant {
         self.std.saturating_duration_since(earlier.std)
     }
 
-    /// Time elapsed since this instant was measured.
+    /// Time elapsed since this instant was measured: `Instant::now() - self`, so on a paused
+    /// clock it is the paused time that counts.
     pub fn elapsed(&self) -> Duration {
-        self.std.elapsed()
+        Instant::now().duration_since(*self)
     }
 
     /// `self + duration`, or `None` if that is beyond what the platform can represent.
