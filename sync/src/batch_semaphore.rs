@@ -432,4 +432,4 @@ mod tests;
 
 #[cfg(all(test, loom))]
 #[path = "batch_semaphore_loom.rs"]
-pub(crate) mod loom_tests;
+mod loom_tests;

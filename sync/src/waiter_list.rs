@@ -266,7 +266,7 @@ impl WakeBatch {
 }
 
 /// Test support shared by the primitives' unit tests: a waker that counts its wakes.
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 pub(crate) mod test_waker {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
