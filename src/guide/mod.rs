@@ -85,3 +85,4 @@ pub mod ch6_connect;
 pub mod ch7_timers;
 pub mod macros_main;
 pub mod signals_and_processes;
+pub mod sync_waiting;
