@@ -123,7 +123,6 @@ fn wait_for_checks_the_current_value_then_waits() {
     // `changed` inside `wait_for` already marked 3 seen, so the `Ref` reports no change
     // (as tokio's does).
     assert_eq!((*value, value.has_changed()), (3, false));
-
 }
 
 #[test]

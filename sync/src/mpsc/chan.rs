@@ -85,8 +85,9 @@ pub(super) fn channel<T, S: Semaphore>(semaphore: S) -> (Tx<T, S>, Rx<T, S>) {
 impl<T, S> Chan<T, S> {
     /// Queues `value` (capacity already accounted for) and wakes the receiver.
     pub(super) fn send(&self, value: T) {
-        self.tx.push(value);
-        self.rx_waker.wake();
+        if self.tx.push(value) {
+            self.rx_waker.wake();
+        }
     }
 
     /// Wakes the receiver without a message (a permit given back after it closed).
@@ -210,8 +211,9 @@ impl<T, S: Semaphore> Rx<T, S> {
             Some(read) => read,
             None => {
                 self.chan.rx_waker.register(cx.waker());
-                // Checked again after registering: a message written meanwhile is seen here,
-                // or its sender sees our waker (see `atomic_waker.rs`).
+                // Mark the block we wait on, then look again: a message written meanwhile is
+                // seen here, or its writer sees the mark and wakes us (see `block.rs`).
+                self.fields(|_, rx| rx.list.rx_wait());
                 match self.pop() {
                     Some(read) => read,
                     None => return Poll::Pending,
