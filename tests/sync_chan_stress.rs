@@ -44,7 +44,11 @@ fn check(next: &mut [u32; PRODUCERS], (producer, seq): (usize, u32)) {
 #[track_caller]
 fn check_all_arrived(next: &[u32; PRODUCERS], flavour: &str, started: Instant) {
     assert_eq!(next, &[PER_PRODUCER; PRODUCERS], "{flavour}: messages lost");
-    eprintln!("{flavour}: {} messages in {:?}", PRODUCERS as u32 * PER_PRODUCER, started.elapsed());
+    eprintln!(
+        "{flavour}: {} messages in {:?}",
+        PRODUCERS as u32 * PER_PRODUCER,
+        started.elapsed()
+    );
 }
 
 #[test]
