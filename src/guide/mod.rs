@@ -21,7 +21,8 @@
 //!    the four parking states that make sure no wake-up is lost.
 //! 6. [Connect, end to end](ch6_connect) — the seeds' `TcpStream::connect` walk, replayed
 //!    step by step on corium.
-//! 7. [Timers](ch7_timers) — the wheel, exact deadlines, `epoll_pwait2` and timer slack.
+//! 7. [Timers](ch7_timers) — the wheel, exact deadlines, `epoll_pwait2` and timer slack, and
+//!    the paused clock that drives the same wheel in tests.
 //!
 //! Beside the I/O path: [Channels](sync_chan) — mpsc's block list (no lock per message),
 //! oneshot's state word, watch's version number.
@@ -86,3 +87,5 @@ pub mod ch5_schedulers;
 pub mod ch6_connect;
 pub mod ch7_timers;
 pub mod sync_chan;
+pub mod macros_main;
+pub mod signals_and_processes;

@@ -1,5 +1,10 @@
-//! `blocking_*` calls: drive one future to completion on the calling thread, refusing to do so
-//! inside asynchronous code (where parking the thread would stall the runtime driving it).
+//! [`block_on`] for the `blocking_*` calls (`Mutex::blocking_lock`, `blocking_recv`, ...):
+//! drive one future on the calling thread, parking it between polls.
+//!
+//! Shared by every module with a `blocking_*` call. It refuses (panics) on a thread that
+//! drives async tasks, as the executor reports through
+//! [`is_driving_tasks`](corium_executor::runtime::is_driving_tasks): blocking such a thread
+//! would stall the very tasks that could make progress, a deadlock on a current-thread runtime.
 
 use std::future::Future;
 use std::pin::pin;
@@ -20,28 +25,28 @@ impl Wake for Unpark {
     }
 }
 
-/// Panics with a message naming `what` if this thread is running asynchronous code.
+/// Panics with a message naming `what` if this thread drives async tasks.
 #[track_caller]
-pub(crate) fn assert_not_in_async_context(what: &str) {
-    // The loom models never run inside a runtime (and build without the executor).
-    #[cfg(loom)]
-    let _ = what;
+pub(crate) fn assert_may_block(what: &str) {
     #[cfg(not(loom))]
-    if corium_executor::runtime::Handle::try_current().is_ok() {
+    if corium_executor::runtime::is_driving_tasks() {
         panic!(
-            "Cannot block the current thread from within a runtime: `{what}` was called from \
-             asynchronous code, where parking the thread would stall every task it drives. \
-             Use the `async` method with `.await` there, or call `{what}` from \
-             `spawn_blocking` or a plain thread"
+            "`{what}` blocks its thread, but this thread is running async tasks (a runtime \
+             worker or inside `block_on`), which would stall or deadlock them: use the async \
+             method with `.await` here, or call `{what}` from `spawn_blocking` or a plain thread"
         );
     }
+    #[cfg(loom)]
+    let _ = what;
 }
 
-/// Polls `future` on this thread, parking it between wake-ups, after checking with
-/// [`assert_not_in_async_context`] (with `what` in the message).
+/// Runs `future` to completion on this thread, parked while it is pending.
+///
+/// # Panics
+/// On a thread that drives async tasks (see the module docs); `what` names the caller.
 #[track_caller]
-pub(crate) fn block_on<F: Future>(future: F, what: &str) -> F::Output {
-    assert_not_in_async_context(what);
+pub(crate) fn block_on<F: Future>(what: &str, future: F) -> F::Output {
+    assert_may_block(what);
     let waker = Waker::from(Arc::new(Unpark(thread::current())));
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
@@ -49,6 +54,7 @@ pub(crate) fn block_on<F: Future>(future: F, what: &str) -> F::Output {
         if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
             return out;
         }
+        // A wake between the poll and here leaves the unpark token set: park returns at once.
         thread::park();
     }
 }

@@ -402,7 +402,7 @@ impl<T: Clone> Receiver<T> {
     /// Inside asynchronous code (a corium runtime): use `recv` there.
     #[track_caller]
     pub fn blocking_recv(&mut self) -> Result<T, RecvError> {
-        crate::blocking::block_on(self.recv(), "broadcast::Receiver::blocking_recv")
+        crate::blocking::block_on("broadcast::Receiver::blocking_recv", self.recv())
     }
 }
 

@@ -32,16 +32,31 @@
 //!   channel are built on it.
 //! * `loom::{AtomicUsize, Mutex, MutexGuard, Ordering}`: the std/loom switch for the models.
 
+mod barrier;
 mod batch_semaphore;
 mod blocking;
 mod loom;
 #[cfg(all(test, loom))]
 mod loom_block_on;
+mod mutex;
 mod notify;
+mod once_cell;
+mod rwlock;
+mod rwlock_guards;
+mod rwlock_owned;
 mod semaphore;
 mod waiter_list;
 
+pub use barrier::{Barrier, BarrierWaitResult};
+pub use mutex::{
+    MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
+};
 pub use notify::{Notified, Notify};
+pub use once_cell::{OnceCell, SetError};
+pub use rwlock::{
+    OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
+    RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
+};
 pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };

@@ -354,7 +354,7 @@ impl<T> Receiver<T> {
     /// thread the runtime needs: `.await` the receiver there instead.
     #[track_caller]
     pub fn blocking_recv(self) -> Result<T, RecvError> {
-        crate::blocking::block_on(self, "oneshot::Receiver::blocking_recv")
+        crate::blocking::block_on("oneshot::Receiver::blocking_recv", self)
     }
 
     /// Closes the receiver: a later `send` fails, and [`Sender::closed`] completes. A value

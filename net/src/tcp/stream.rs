@@ -292,10 +292,9 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<usize>> {
-        let unfilled = buf.initialize_unfilled();
-        let n = ready!(self.io.poll_read_io(cx, |sock| sock.peek(unfilled)))?;
-        buf.advance(n);
-        Poll::Ready(Ok(n))
+        // Straight into the caller's (possibly uninitialised) memory, once readable.
+        self.io
+            .poll_read_io(cx, |sock| buf.fill_uninit(|b| sock.peek_uninit(b)))
     }
 
     /// Sets `TCP_NODELAY`: `true` sends small writes at once instead of letting Nagle's
@@ -418,8 +417,31 @@ impl TcpStream {
     }
 
     /// `shutdown(2)` on the socket, shared by the stream and its halves.
+    ///
+    /// `NotConnected` becomes `Ok(())`: the kernel answers it when the connection is already
+    /// gone (the peer reset it, or the socket was shut down before, depending on the OS), and
+    /// then the direction is as shut down as it will ever be. Without this, whether a shutdown
+    /// fails would depend on whether a reset happened to arrive first. tokio does the same.
     pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
+        match self.io.get_ref().shutdown(how) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Reads what has arrived into `buf`'s next chunk without waiting, straight into its
+    /// (possibly uninitialised) spare memory, and advances `buf` by the bytes read; returns
+    /// that count (`0` at end of stream). Feature `bytes`.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if nothing is there (the readiness is cleared); otherwise the OS error.
+    #[cfg(feature = "bytes")]
+    pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io.try_io(Interest::READABLE, |sock| {
+            crate::io::util::recv_into_buf_mut(buf, |b| Ok((sock.read_uninit(b)?, ())))
+                .map(|(n, ())| n)
+        })
     }
 
     /// The read of `AsyncRead`, by shared reference (the halves read through it).
@@ -433,9 +455,13 @@ impl TcpStream {
             // Nothing can be read into a full buffer: do not wait for readiness to say so.
             return Poll::Ready(Ok(()));
         }
-        // PollEvented's stream read: a short read also clears the read readiness.
-        let n = ready!(self.io.poll_read(cx, buf.initialize_unfilled()))?;
-        buf.advance(n);
+        // PollEvented's stream read: a short read also clears the read readiness. The read
+        // goes straight into the caller's possibly uninitialised memory, and only once the
+        // socket is readable: a `Pending` poll touches no byte of `buf`.
+        let len = buf.remaining();
+        ready!(self
+            .io
+            .poll_read_with(cx, len, |sock| buf.fill_uninit(|b| sock.read_uninit(b))))?;
         Poll::Ready(Ok(()))
     }
 
@@ -497,7 +523,9 @@ impl AsyncWrite for TcpStream {
         Poll::Ready(Ok(()))
     }
 
-    /// Shuts down the write direction (the peer reads end of stream); reading goes on.
+    /// Shuts down the write direction (the peer reads end of stream); reading goes on. A
+    /// stream whose connection is already gone (reset by the peer) or already shut down
+    /// returns `Ok(())`.
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(self.shutdown_std(Shutdown::Write))
     }

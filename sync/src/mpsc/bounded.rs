@@ -180,7 +180,7 @@ impl<T> Sender<T> {
     /// Inside asynchronous code (a corium runtime): use [`send`](Self::send) there.
     #[track_caller]
     pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
-        crate::blocking::block_on(self.send(value), "Sender::blocking_send")
+        crate::blocking::block_on("Sender::blocking_send", self.send(value))
     }
 
     /// Waits for one slot and reserves it.
@@ -478,7 +478,7 @@ impl<T> Receiver<T> {
     /// Inside asynchronous code (a corium runtime): use [`recv`](Self::recv) there.
     #[track_caller]
     pub fn blocking_recv(&mut self) -> Option<T> {
-        crate::blocking::block_on(self.recv(), "Receiver::blocking_recv")
+        crate::blocking::block_on("Receiver::blocking_recv", self.recv())
     }
 
     /// Blocks the thread until messages arrive; see [`recv_many`](Self::recv_many).
@@ -488,8 +488,8 @@ impl<T> Receiver<T> {
     #[track_caller]
     pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
         crate::blocking::block_on(
-            self.recv_many(buffer, limit),
             "Receiver::blocking_recv_many",
+            self.recv_many(buffer, limit),
         )
     }
 

@@ -213,7 +213,7 @@ impl<T> UnboundedReceiver<T> {
     /// Inside asynchronous code (a corium runtime): use [`recv`](Self::recv) there.
     #[track_caller]
     pub fn blocking_recv(&mut self) -> Option<T> {
-        crate::blocking::block_on(self.recv(), "UnboundedReceiver::blocking_recv")
+        crate::blocking::block_on("UnboundedReceiver::blocking_recv", self.recv())
     }
 
     /// Blocks the thread until messages arrive; see [`recv_many`](Self::recv_many).
@@ -223,8 +223,8 @@ impl<T> UnboundedReceiver<T> {
     #[track_caller]
     pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
         crate::blocking::block_on(
-            self.recv_many(buffer, limit),
             "UnboundedReceiver::blocking_recv_many",
+            self.recv_many(buffer, limit),
         )
     }
 

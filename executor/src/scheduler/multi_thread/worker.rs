@@ -17,6 +17,8 @@
 //! The worker's [`Core`] stays in the thread-local [`LOCAL`] for the life of the thread,
 //! tagged with the address of its runtime: a wake on a worker thread compares the tag and
 //! queues locally, with no lookup and nothing moved in or out around each task or driver turn.
+//! The one exception is `block_in_place` ([`handoff`](super::handoff)), which moves the core to
+//! a new thread; the loop then finds its slot empty after the task's poll and the thread exits.
 
 use super::core::Core;
 use super::idle::Idle;
@@ -61,6 +63,9 @@ pub(crate) struct Shared {
 struct ExitState {
     live: usize,
     done: bool,
+    /// The worker threads, joined once `done`: a worker drops its last references to the
+    /// runtime (and with them the reactor's fds) after counting itself out.
+    threads: Vec<std::thread::JoinHandle<()>>,
 }
 
 /// What other threads may touch of a worker.
@@ -77,10 +82,10 @@ pub(super) struct Remote {
 /// so a wake from a task or from the driver always finds it free; anything else (another
 /// thread, another runtime, a wake during shutdown) goes through the injector. [`Installed`]
 /// resets the owner before the worker's `Arc<Handle>` is dropped.
-type Local = Tagged<Handle, Option<Core>>;
+pub(super) type Local = Tagged<Handle, Option<Core>>;
 
 thread_local! {
-    static LOCAL: Local = const { Tagged::new(None) };
+    pub(super) static LOCAL: Local = const { Tagged::new(None) };
 }
 
 /// The worker loop's view of its thread: the runtime, and this thread's [`Local`].
@@ -148,6 +153,7 @@ impl Shared {
             exit: Mutex::new(ExitState {
                 live: num_workers,
                 done: false,
+                threads: Vec::with_capacity(num_workers),
             }),
             exited: Condvar::new(),
         };
@@ -177,6 +183,13 @@ impl Shared {
         }
     }
 
+    /// One more thread will count itself out (a core handed to a new thread by
+    /// `block_in_place`); undone with [`workers_failed_to_start`](Self::workers_failed_to_start)
+    /// if that thread cannot be spawned.
+    pub(super) fn worker_thread_added(&self) {
+        lock(&self.exit).live += 1;
+    }
+
     /// `count` workers will never run (their threads could not be spawned).
     pub(super) fn workers_failed_to_start(&self, count: usize) {
         let mut exit = lock(&self.exit);
@@ -189,7 +202,29 @@ impl Shared {
         self.exited.notify_all();
     }
 
+    /// Waits until the last worker finished the shutdown, then joins the worker threads, so
+    /// that no worker still holds a reference to the runtime when this returns `true`.
     pub(super) fn wait_for_workers(&self, deadline: Option<Instant>) -> bool {
+        if !self.wait_for_done(deadline) {
+            return false;
+        }
+        let threads = std::mem::take(&mut lock(&self.exit).threads);
+        let me = std::thread::current().id();
+        for thread in threads {
+            // Past `done` a worker only drops what it holds and exits: the join is short.
+            if thread.thread().id() != me {
+                let _ = thread.join();
+            }
+        }
+        true
+    }
+
+    /// Remembers a started worker thread, to join at shutdown.
+    pub(super) fn add_thread(&self, thread: std::thread::JoinHandle<()>) {
+        lock(&self.exit).threads.push(thread);
+    }
+
+    fn wait_for_done(&self, deadline: Option<Instant>) -> bool {
         let mut exit = lock(&self.exit);
         // `done`, not `live == 0`: the last worker out drops the driver (closing the selector's
         // fds) after counting itself out, and "the runtime is gone" must include that.
@@ -268,7 +303,7 @@ impl Handle {
 
     #[inline]
     fn schedule_local(&self, core: &mut Core, task: Notified, is_yield: bool) {
-        if is_yield {
+        if is_yield || self.config.disable_lifo_slot {
             self.push_back_local(core, task);
             return;
         }
@@ -322,26 +357,46 @@ pub(super) fn spawn_worker(
     core: Core,
     threads: &ThreadConfig,
 ) -> std::io::Result<()> {
+    spawn_thread(handle, core.index, threads, move || Some(core))
+}
+
+/// Starts a worker thread for worker `index`, which runs the core `take_core` returns (a
+/// thread whose core was taken back first just counts itself out).
+pub(super) fn spawn_thread(
+    handle: &Arc<Handle>,
+    index: usize,
+    threads: &ThreadConfig,
+    take_core: impl FnOnce() -> Option<Core> + Send + 'static,
+) -> std::io::Result<()> {
     let handle = handle.clone();
     let on_start = threads.on_start.clone();
     let on_stop = threads.on_stop.clone();
-    threads.worker_builder(core.index).spawn(move || {
+    let shared_handle = handle.clone();
+    let thread = threads.worker_builder(index).spawn(move || {
         if let Some(f) = &on_start {
             f();
         }
-        run(handle, core, on_stop);
+        run(handle, take_core, on_stop);
     })?;
+    shared_handle.shared.add_thread(thread);
     Ok(())
 }
 
 /// The body of a worker thread.
-fn run(handle: Arc<Handle>, core: Core, on_stop: Option<crate::runtime::builder::Callback>) {
-    let index = core.index;
+fn run(
+    handle: Arc<Handle>,
+    take_core: impl FnOnce() -> Option<Core>,
+    on_stop: Option<crate::runtime::builder::Callback>,
+) {
     // Counts the worker out even if the loop panics (a bug), so shutdown never waits forever.
     let _exit = ExitGuard {
         handle: handle.clone(),
         on_stop,
     };
+    let Some(core) = take_core() else {
+        return;
+    };
+    let index = core.index;
     let _current = context::set_current(&scheduler::Handle::MultiThread(handle.clone()));
     let _entered = context::enter_runtime();
     let _reactor = handle.driver.enter();
@@ -353,8 +408,13 @@ fn run(handle: Arc<Handle>, core: Core, on_stop: Option<crate::runtime::builder:
             // Looked up once: every tick counts into it.
             metrics: &handle.shared.metrics[index],
         };
-        cx.run();
-        cx.shutdown_core();
+        cx.metrics.busy.start();
+        let kept_core = cx.run();
+        cx.metrics.busy.stop();
+        // `false`: the core left with `block_in_place`; its new thread shuts it down.
+        if kept_core {
+            cx.shutdown_core();
+        }
         drop(installed);
     });
 }
@@ -399,12 +459,22 @@ impl Context<'_> {
         })
     }
 
-    fn run(&self) {
+    /// The core, unless a task on this thread handed it to another thread
+    /// (`block_in_place`); never held across task code or a driver turn.
+    #[inline]
+    fn try_core(&self) -> Option<RefMut<'_, Core>> {
+        RefMut::filter_map(self.local.value().borrow_mut(), Option::as_mut).ok()
+    }
+
+    /// Runs the loop; `true` when it stopped for shutdown, `false` when the core left.
+    fn run(&self) -> bool {
         let handle = self.handle;
         loop {
-            let mut core = self.core();
+            let Some(mut core) = self.try_core() else {
+                return false;
+            };
             if core.is_shutdown {
-                return;
+                return true;
             }
             core.maintenance_in -= 1;
             if core.maintenance_in == 0 {
@@ -440,7 +510,10 @@ impl Context<'_> {
             task.run();
             for lifo_polls in 0.. {
                 let task = {
-                    let mut core = self.core();
+                    let Some(mut core) = self.try_core() else {
+                        // Handed off by `block_in_place` during that poll.
+                        return;
+                    };
                     let Some(task) = core.lifo_slot.take() else {
                         return;
                     };
@@ -480,7 +553,11 @@ impl Context<'_> {
                 }
             }
             self.metrics.parks.incr();
+            handle.config.before_park();
+            self.metrics.busy.stop();
             self.park_timeout(false);
+            self.metrics.busy.start();
+            handle.config.after_unpark();
             self.metrics.unparks.incr();
             let mut core = self.core();
             // The worker slept (in the driver, or on its condvar while another worker held

@@ -1,7 +1,9 @@
 //! [`repeat`]: a reader that yields one byte forever.
 
+use corium_reactor::coop;
 use std::io;
 use std::pin::Pin;
+use std::task::ready;
 use std::task::{Context, Poll};
 
 use crate::io::{AsyncRead, ReadBuf};
@@ -21,12 +23,13 @@ pub fn repeat(byte: u8) -> Repeat {
 impl AsyncRead for Repeat {
     fn poll_read(
         self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let n = buf.remaining();
-        buf.initialize_unfilled().fill(self.byte);
-        buf.advance(n);
+        // Always ready: spend the task's budget, so a loop on it still yields.
+        ready!(coop::poll_spend(cx));
+        // Writes each byte once, instead of zeroing the buffer and then overwriting it.
+        buf.put_bytes(self.byte, buf.remaining());
         Poll::Ready(Ok(()))
     }
 }
