@@ -16,11 +16,17 @@ pub(crate) use corium_reactor::{Driver, EnterGuard, Handle as DriverHandle};
 /// # Errors
 /// The reactor's: creating the selector or its waker failed (e.g. `EMFILE`).
 #[cfg(not(loom))]
-pub(crate) fn new_driver(enable_io: bool, enable_time: bool) -> io::Result<Driver> {
+pub(crate) fn new_driver(
+    enable_io: bool,
+    enable_time: bool,
+    event_capacity: usize,
+    pausable_clock: bool,
+) -> io::Result<Driver> {
     Driver::new(corium_reactor::Config {
         enable_io,
         enable_time,
-        event_capacity: 1024,
+        event_capacity,
+        pausable_clock,
     })
 }
 
@@ -144,7 +150,12 @@ mod fake {
     /// Restores the previous current reactor on drop.
     pub(crate) struct EnterGuard(());
 
-    pub(crate) fn new_driver(_enable_io: bool, _enable_time: bool) -> io::Result<Driver> {
+    pub(crate) fn new_driver(
+        _enable_io: bool,
+        _enable_time: bool,
+        _event_capacity: usize,
+        _pausable_clock: bool,
+    ) -> io::Result<Driver> {
         Ok(Driver::new())
     }
 }

@@ -44,6 +44,16 @@ pub(crate) fn try_current() -> Result<Handle, TryCurrentError> {
     }
 }
 
+/// Runs `f` with the current handle (`None` when there is none, or the thread is exiting),
+/// without cloning it.
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
+    let mut f = Some(f);
+    match CURRENT.try_with(|c| (f.take().expect("called once"))(c.borrow().as_ref())) {
+        Ok(r) => r,
+        Err(_) => (f.take().expect("not called when the thread-local is gone"))(None),
+    }
+}
+
 /// Panics with the "no reactor running" message.
 #[track_caller]
 pub(crate) fn current() -> Handle {
@@ -61,7 +71,9 @@ pub(crate) fn current() -> Handle {
 #[must_use = "the handle is current only while the guard lives"]
 pub struct EnterGuard {
     previous: Option<Handle>,
-    _not_send: PhantomData<*const ()>,
+    /// `!Send` (it restores *this* thread's context) but `Sync` (a shared reference can do
+    /// nothing with it), as tokio's guard: a mutex guard has exactly these auto traits.
+    _not_send: PhantomData<std::sync::MutexGuard<'static, ()>>,
 }
 
 impl Drop for EnterGuard {

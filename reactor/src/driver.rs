@@ -13,7 +13,7 @@ use corium_selector_sys::{trace, trace_slice, Events, Poll, Token, Waker};
 use crate::handle::{Handle, Inner};
 use crate::ready::Ready;
 use crate::registration_set::WAKE_TOKEN;
-use crate::time::{self, TimeShared};
+use crate::time::TimeShared;
 use crate::trace::Wait;
 
 /// What a [`Driver`] drives.
@@ -26,15 +26,20 @@ pub struct Config {
     pub enable_time: bool,
     /// How many selector events one [`Driver::turn`] can receive (more wait for the next turn).
     pub event_capacity: usize,
+    /// Whether [`time::pause`](crate::time::pause) may freeze this reactor's clock. A runtime
+    /// allows it only where one thread runs every task (the current-thread scheduler): there,
+    /// "nothing to run and no I/O ready" is a fact the driver can see, which auto-advance needs.
+    pub pausable_clock: bool,
 }
 
 impl Default for Config {
-    /// I/O and time enabled, 1024 events per turn.
+    /// I/O and time enabled, 1024 events per turn, a clock that cannot be paused.
     fn default() -> Config {
         Config {
             enable_io: true,
             enable_time: true,
             event_capacity: 1024,
+            pausable_clock: false,
         }
     }
 }
@@ -66,7 +71,9 @@ impl Driver {
         let poll = Poll::new()?;
         let registry = poll.registry().try_clone()?;
         let waker = Waker::new(poll.registry(), Token(WAKE_TOKEN))?;
-        let time = config.enable_time.then(TimeShared::new);
+        let time = config
+            .enable_time
+            .then(|| TimeShared::new(config.pausable_clock));
         let inner = Inner::new(registry, waker, config.enable_io, time);
         Ok(Driver {
             poll,
@@ -105,11 +112,12 @@ impl Driver {
             let freed = inner.registrations.release();
             inner.metrics.dec_fd_count(freed);
         }
-        let timeout = match &inner.time {
-            // With no timer pending this is one atomic load: no lock, no clock read.
-            Some(shared) => earliest(max_wait, shared.next_timeout(time::Instant::now)),
-            None => max_wait,
-        };
+        // With no timer pending this is one atomic load: no lock, no clock read.
+        let next_timer = inner
+            .time
+            .as_ref()
+            .and_then(|shared| shared.next_timeout(|| shared.now()));
+        let timeout = earliest(max_wait, next_timer);
         trace!(
             Layer::Reactor,
             "Driver::turn: wait {}{}",
@@ -120,7 +128,14 @@ impl Driver {
                 format!(" (next timer; asked {})", Wait(max_wait))
             }
         );
-        let polled = self.poll.poll(&mut self.events, timeout);
+        let polled = match (&inner.time, next_timer) {
+            (Some(shared), Some(_))
+                if timeout != Some(Duration::ZERO) && shared.clock().can_auto_advance() =>
+            {
+                Self::poll_paused(&mut self.poll, &mut self.events, shared, timeout)
+            }
+            _ => self.poll.poll(&mut self.events, timeout),
+        };
         // Any unpark from now on must write to the waker again (see `Inner::unpark_pending`).
         // A swap, not a store: it acquires what the unparker published before its unpark.
         inner.unpark_pending.swap(false, Ordering::AcqRel);
@@ -133,7 +148,7 @@ impl Driver {
         };
         let inner = &*self.handle.inner;
         if let Some(time) = &inner.time {
-            time.process(time::Instant::now);
+            time.process(|| time.now());
         }
         inner.metrics.inc_turns();
         trace!(
@@ -142,6 +157,33 @@ impl Driver {
             if delivered == 1 { "" } else { "s" }
         );
         Ok(delivered)
+    }
+
+    /// Step 2 of [`turn`](Driver::turn) on a paused clock with a timer pending: **auto-advance**.
+    ///
+    /// The turn was about to sleep until that timer (`wait`). On a paused clock that sleep
+    /// would never end by itself, so first look without blocking: if any I/O event or an
+    /// unpark is there, deliver it and leave the clock alone. If nothing is, nothing but the
+    /// timer can happen next (the runtime has no task to run, or it would not be waiting), so
+    /// move the clock by `wait` — straight to the timer — and let step 4 fire it.
+    fn poll_paused(
+        poll: &mut Poll,
+        events: &mut Events,
+        shared: &TimeShared,
+        wait: Option<Duration>,
+    ) -> io::Result<()> {
+        poll.poll(events, Some(Duration::ZERO))?;
+        if events.is_empty() {
+            if let Some(wait) = wait {
+                let now = shared.now();
+                trace!(
+                    Layer::Reactor,
+                    "Driver::turn: clock paused, nothing ready: auto-advance {wait:?} to the next timer"
+                );
+                let _ = shared.clock().advance_to(now.saturating_add(wait));
+            }
+        }
+        Ok(())
     }
 
     /// Step 3 of [`turn`](Driver::turn): for each event, find its source (lock-free, stale

@@ -172,6 +172,29 @@ impl Handle {
         self.inner.time.is_some()
     }
 
+    /// Whether this reactor's clock is [paused](crate::time::pause).
+    pub fn is_clock_paused(&self) -> bool {
+        self.time().is_some_and(|t| t.clock().is_paused())
+    }
+
+    /// Keeps a paused clock from *auto-advancing* while the returned guard lives: the driver
+    /// then waits for timers in real time instead of jumping to them. A runtime takes one
+    /// for each `spawn_blocking` closure started while its clock is paused, so a timeout
+    /// around work that runs on another thread measures that work, not an instant jump.
+    /// Dropping the guard unparks the driver, which re-evaluates its wait.
+    ///
+    /// `None` when the clock is not paused (nothing to keep from jumping).
+    pub fn inhibit_auto_advance(&self) -> Option<AutoAdvanceGuard> {
+        let clock = self.time()?.clock();
+        if !clock.is_paused() {
+            return None;
+        }
+        clock.inhibit_auto_advance();
+        Some(AutoAdvanceGuard {
+            handle: self.clone(),
+        })
+    }
+
     /// The timer state, `None` if the runtime was built without time.
     pub(crate) fn time(&self) -> Option<&TimeShared> {
         self.inner.time.as_ref()
@@ -266,5 +289,21 @@ pub(crate) mod dispatching {
         fn drop(&mut self) {
             let _ = DRIVER.try_with(|d| d.set(self.prev));
         }
+    }
+}
+
+/// From [`Handle::inhibit_auto_advance`]: while it lives, the paused clock does not jump.
+#[derive(Debug)]
+#[must_use = "auto-advance is inhibited only while the guard lives"]
+pub struct AutoAdvanceGuard {
+    handle: Handle,
+}
+
+impl Drop for AutoAdvanceGuard {
+    fn drop(&mut self) {
+        if let Some(time) = self.handle.time() {
+            time.clock().allow_auto_advance();
+        }
+        self.handle.unpark();
     }
 }

@@ -42,6 +42,52 @@
 //! the wait is shortened. On shutdown every timer fires: a pending sleep completes, a timeout
 //! reports elapsed, an interval ticks — no task is left waiting forever.
 //!
+//! ## A paused clock drives the same wheel
+//!
+//! Tests of time-dependent code want time they can control: a one-hour timeout should be
+//! checked in microseconds, and "after 30 s" should mean exactly 30 s. [`time::pause`]
+//! (or [`Builder::start_paused`](crate::runtime::Builder::start_paused)) gives a runtime a
+//! *paused clock* (`reactor/src/time/clock.rs`). Nothing about the wheel changes — the same
+//! entries, the same exact deadlines, the same "earliest deadline is the poll timeout". Only
+//! *now* changes: [`Instant::now`](crate::time::Instant::now) and the driver read a frozen
+//! instant, which moves in two ways.
+//!
+//! * **Auto-advance**, in the driver's turn. The turn was about to sleep until the earliest
+//!   timer. It polls the selector with a zero timeout first; if an I/O event or an unpark is
+//!   there, it delivers that and leaves the clock alone. If nothing is, nothing but the timer
+//!   can happen next — the runtime has no task to run, or it would not be parking — so the
+//!   clock jumps straight to that deadline and the turn fires it. A `spawn_blocking` closure
+//!   holds auto-advance back while it runs
+//!   ([`Handle::inhibit_auto_advance`](crate::reactor::Handle::inhibit_auto_advance)): work on
+//!   another thread takes real time, and the clock must not jump past it.
+//! * [`time::advance`], from a task: the clock walks to the target one timer stop at a time.
+//!   At each deadline where timers fire, the advancing task steps aside so the tasks they
+//!   woke run before the clock moves on — so an interval ticks at every period, and a timer
+//!   set by a woken task inside the window fires too.
+//!
+//! Pausing needs the current-thread runtime: only where one thread runs every task is "nothing
+//! can run" something the driver can see. tokio's paused clock adds one millisecond to every
+//! sleep; corium's adds nothing, so deadlines land exactly where the test says.
+//!
+//! ```rust
+//! use std::time::Duration;
+//! use corium::runtime::Builder;
+//! use corium::time::{self, Instant};
+//!
+//! let rt = Builder::new_current_thread().enable_all().start_paused(true).build()?;
+//! rt.block_on(async {
+//!     let start = Instant::now();
+//!     time::sleep(Duration::from_secs(3600)).await; // auto-advance: no real hour passes
+//!     assert_eq!(start.elapsed(), Duration::from_secs(3600));
+//!     time::advance(Duration::from_micros(250)).await;
+//!     assert_eq!(start.elapsed(), Duration::from_secs(3600) + Duration::from_micros(250));
+//! });
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! [`time::pause`]: crate::time::pause
+//! [`time::advance`]: crate::time::advance
+//!
 //! ## The user side
 //!
 //! * [`sleep`](crate::time::sleep) / [`sleep_until`](crate::time::sleep_until) →
@@ -106,6 +152,8 @@
 //! | lower the driver thread's timer slack | `set_precise_timer_slack` (crate-private, `reactor/src/time/mod.rs`), called by [`Driver::turn`](crate::reactor::Driver::turn) |
 //! | fire due timers | step 4 of [`Driver::turn`](crate::reactor::Driver::turn) (`TimeShared::process`) |
 //! | timers without a runtime | [`time::Instant`](crate::time::Instant) plus a hand-turned [`Driver`](crate::reactor::Driver), as in the [`interval`](crate::time::interval) docs |
+//! | pause, resume, advance the clock | [`time::pause`](crate::time::pause), [`time::resume`](crate::time::resume), [`time::advance`](crate::time::advance), [`Builder::start_paused`](crate::runtime::Builder::start_paused); `Clock` in `reactor/src/time/clock.rs` |
+//! | auto-advance when nothing can run | step 2 of [`Driver::turn`](crate::reactor::Driver::turn) (`Driver::poll_paused`) |
 //! | turn timers on in a runtime | [`Builder::enable_time`](crate::runtime::Builder::enable_time), [`Config::enable_time`](crate::reactor::Config::enable_time) |
 //!
 //! ## What the trace shows

@@ -21,7 +21,8 @@
 //!    the four parking states that make sure no wake-up is lost.
 //! 6. [Connect, end to end](ch6_connect) — the seeds' `TcpStream::connect` walk, replayed
 //!    step by step on corium.
-//! 7. [Timers](ch7_timers) — the wheel, exact deadlines, `epoll_pwait2` and timer slack.
+//! 7. [Timers](ch7_timers) — the wheel, exact deadlines, `epoll_pwait2` and timer slack, and
+//!    the paused clock that drives the same wheel in tests.
 //!
 //! Each chapter has three parts: a short account of the mechanism, a table **seed step →
 //! corium item**, and a section **What the trace shows** with the trace lines that step

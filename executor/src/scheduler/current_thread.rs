@@ -60,6 +60,9 @@ struct Shared {
     owned: task::list::OwnedTasks<Arc<Handle>>,
     /// The `block_on` future was woken and must be polled.
     woken: AtomicBool,
+    /// A task woke itself during its own poll (`yield_now`, or out of coop budget) since the
+    /// run loop last looked. Only the driving thread touches it.
+    yielded: AtomicBool,
     /// Wakes whichever thread holds the core.
     unpark: Unparker,
     /// The core, while no `block_on` holds it.
@@ -107,6 +110,7 @@ impl Handle {
                 remote_len: AtomicUsize::new(0),
                 owned: task::list::OwnedTasks::new(4),
                 woken: AtomicBool::new(false),
+                yielded: AtomicBool::new(false),
                 unpark,
                 core: Mutex::new(Some(core)),
                 core_waiters: Mutex::new(Vec::new()),
@@ -192,13 +196,20 @@ impl Handle {
     ) -> F::Output {
         // Puts the core back (and the previous LOCAL) even if a poll of `future` panics.
         let mut guard = CoreGuard::install(self, core);
+        self.shared.metrics.busy.start();
         let core = guard.core();
         let waker = Waker::from(self.clone());
         let mut task_cx = TaskContext::from_waker(&waker);
         let woken = &self.shared.woken;
         woken.store(true, SeqCst);
         let interval = self.config.event_interval;
-        'outer: loop {
+        // Polls (of tasks and of the `block_on` future alike) left before the driver must be
+        // turned without blocking. It survives the trips back to the top of the loop: a
+        // `block_on` future that yields in a loop (`while !ready { yield_now().await }`)
+        // with no task to run never parks, so only this count lets the driver fire the timer
+        // or deliver the readiness it is waiting for.
+        let mut until_driver = interval;
+        loop {
             // A plain load first, so the swap (a locked instruction) runs only when there is a
             // wake to take. A wake that lands after the load also unparks this thread, so the
             // park below returns at once and the loop comes back here.
@@ -206,17 +217,47 @@ impl Handle {
                 if let (Poll::Ready(out), _) = coop::budget(|| future.as_mut().poll(&mut task_cx)) {
                     return out;
                 }
+                until_driver -= 1;
             }
-            for _ in 0..interval {
+            loop {
+                if until_driver == 0 {
+                    // A full interval of polls: let the driver deliver I/O and fire timers
+                    // without blocking, then look at the `block_on` future again (tasks that
+                    // keep waking each other must not starve it).
+                    if let Some(driver) = core.driver.as_mut() {
+                        core.park.poll_driver(driver);
+                    }
+                    until_driver = interval;
+                    break;
+                }
                 let Some(task) = self.next_task(core) else {
-                    self.park(core);
-                    continue 'outer;
+                    if self.park(core) {
+                        until_driver = interval;
+                    }
+                    break;
                 };
                 self.run_task(task);
-            }
-            // A full interval of tasks: let the driver deliver I/O without blocking.
-            if let Some(driver) = core.driver.as_mut() {
-                core.park.poll_driver(driver);
+                until_driver -= 1;
+                // A yield puts the task behind everything else that can run — the `block_on`
+                // future included, if it is woken. Without this, a task looping on
+                // `yield_now` would run a whole interval of times before `block_on` saw its
+                // wake-up (tokio gets the same order by deferring yielded tasks).
+                if self.shared.yielded.load(Relaxed) {
+                    self.shared.yielded.store(false, Relaxed);
+                    if !woken.load(SeqCst) && self.only_one_task_queued() {
+                        // The task that yielded is all there is to run: whatever it waits
+                        // for can only come from the driver (I/O, a timer, a wake from another
+                        // thread), so turn it now without blocking rather than spin an
+                        // interval first. With other tasks queued a yield stays syscall-free.
+                        if let Some(driver) = core.driver.as_mut() {
+                            core.park.poll_driver(driver);
+                        }
+                        until_driver = interval;
+                    }
+                    if woken.load(SeqCst) {
+                        break;
+                    }
+                }
             }
         }
     }
@@ -241,7 +282,11 @@ impl Handle {
         let driver = guard.as_mut().and_then(|guard| {
             // Taken out before it is dropped: dropping an entry may wake another task, which
             // pushes onto the queue again.
-            let tasks = LOCAL.with(|l| l.value().take());
+            let tasks = LOCAL.try_with(|l| l.value().take());
+            drop(tasks);
+            // Not installed when the thread-local was already destroyed (a runtime dropped by
+            // another thread-local's destructor): then the queue is still in the core.
+            let tasks = std::mem::take(&mut guard.core().tasks);
             drop(tasks);
             guard.core().driver.take()
         });
@@ -302,6 +347,13 @@ impl Handle {
         })
     }
 
+    /// Whether exactly one task is queued (locally, none remotely): after a yield, the yielder.
+    #[inline]
+    fn only_one_task_queued(&self) -> bool {
+        self.shared.metrics.local_queue_depth.load(Relaxed) == 1
+            && self.shared.remote_len.load(Acquire) == 0
+    }
+
     /// One tick: the next task to run, from the local queue or (first, every
     /// `global_queue_interval` ticks) from the remote one.
     #[inline]
@@ -329,15 +381,23 @@ impl Handle {
     /// [`next_task`](Self::next_task) found both queues empty, with no task code run since:
     /// only the `block_on` future can be pending. A task pushed from another thread meanwhile
     /// has unparked us already, so the park returns at once.
+    ///
+    /// Returns whether it parked (and so turned the driver, if there is one): `false` when the
+    /// `block_on` future is already woken and must be polled first.
     #[inline]
-    fn park(&self, core: &mut Core) {
+    fn park(&self, core: &mut Core) -> bool {
         let shared = &self.shared;
         if shared.woken.load(SeqCst) {
-            return;
+            return false;
         }
         shared.metrics.parks.incr();
+        self.config.before_park();
+        shared.metrics.busy.stop();
         core.park.park(core.driver.as_mut());
+        shared.metrics.busy.start();
+        self.config.after_unpark();
         shared.metrics.unparks.incr();
+        true
     }
 }
 
@@ -377,6 +437,11 @@ impl Schedule for Arc<Handle> {
         }
     }
 
+    fn yield_now(&self, task: Notified) {
+        self.schedule(task);
+        self.shared.yielded.store(true, Relaxed);
+    }
+
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
         self.shared.owned.remove(task)
     }
@@ -394,15 +459,18 @@ struct CoreGuard<'a> {
 }
 
 impl<'a> CoreGuard<'a> {
+    /// Installs the queue in [`LOCAL`]; if the thread-local is already destroyed (thread
+    /// exit), the queue stays in the core and wakes on this thread take the remote path.
     fn install(handle: &'a Arc<Handle>, mut core: Box<Core>) -> CoreGuard<'a> {
-        let tasks = std::mem::take(&mut core.tasks);
-        let (prev_owner, prev_tasks) = LOCAL.with(|l| {
+        let installed = LOCAL.try_with(|l| {
+            let tasks = std::mem::take(&mut core.tasks);
             (
                 l.set_owner(Arc::as_ptr(handle)),
                 // Never borrowed here: queue borrows are statement-long and take no user code.
                 l.value().replace(tasks),
             )
         });
+        let (prev_owner, prev_tasks) = installed.unwrap_or((std::ptr::null(), VecDeque::new()));
         CoreGuard {
             handle,
             core: Some(core),
@@ -423,6 +491,7 @@ impl Drop for CoreGuard<'_> {
         let Some(mut core) = self.core.take() else {
             return;
         };
+        self.handle.shared.metrics.busy.stop();
         let prev_tasks = std::mem::take(&mut self.prev_tasks);
         // On thread exit the slot may already be gone (and the queue dropped with it).
         if let Ok(tasks) = LOCAL.try_with(|l| {
@@ -488,7 +557,7 @@ mod tests {
     }
 
     #[test]
-    fn dropping_another_runtime_inside_block_on_keeps_this_ones_queue() {
+    fn shutting_another_runtime_down_inside_block_on_keeps_this_ones_queue() {
         let outer = current_thread();
         let inner = current_thread();
         let ran = Arc::new(AtomicBool::new(false));
@@ -503,8 +572,9 @@ mod tests {
                 std::future::pending::<()>().await
             }));
             // The inner runtime's shutdown runs here, with its own queue installed on this
-            // thread for the time being.
-            drop(inner);
+            // thread for the time being (in the background: a plain drop inside async code
+            // panics, as it could deadlock).
+            inner.shutdown_background();
             assert!(
                 dropped.load(SeqCst),
                 "the inner runtime's task was not cancelled"

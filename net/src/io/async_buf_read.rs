@@ -1,8 +1,10 @@
 //! [`AsyncBufRead`]: a reader with an internal buffer the caller can look into.
 
+use corium_reactor::coop;
 use std::io::{self, Cursor};
 use std::ops::DerefMut;
 use std::pin::Pin;
+use std::task::ready;
 use std::task::{Context, Poll};
 
 use super::async_read::cursor_rest;
@@ -72,7 +74,9 @@ where
 }
 
 impl AsyncBufRead for &[u8] {
-    fn poll_fill_buf(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        // Always ready: spend the task's budget, so a loop on it still yields.
+        ready!(coop::poll_spend(cx));
         Poll::Ready(Ok(&**self.get_mut()))
     }
 
@@ -83,7 +87,9 @@ impl AsyncBufRead for &[u8] {
 }
 
 impl<T: AsRef<[u8]> + Unpin> AsyncBufRead for Cursor<T> {
-    fn poll_fill_buf(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        // Always ready: spend the task's budget, so a loop on it still yields.
+        ready!(coop::poll_spend(cx));
         Poll::Ready(Ok(cursor_rest(self.get_mut())))
     }
 

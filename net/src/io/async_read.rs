@@ -1,8 +1,10 @@
 //! [`AsyncRead`]: the nonblocking counterpart of `std::io::Read`, and its impls for std types.
 
+use corium_reactor::coop;
 use std::io::{self, Cursor};
 use std::ops::DerefMut;
 use std::pin::Pin;
+use std::task::ready;
 use std::task::{Context, Poll};
 
 use super::ReadBuf;
@@ -73,9 +75,11 @@ where
 impl AsyncRead for &[u8] {
     fn poll_read(
         mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        // Always ready: spend the task's budget, so a loop on it still yields.
+        ready!(coop::poll_spend(cx));
         let n = self.len().min(buf.remaining());
         let (head, tail) = self.split_at(n);
         buf.put_slice(head);
@@ -87,9 +91,11 @@ impl AsyncRead for &[u8] {
 impl<T: AsRef<[u8]> + Unpin> AsyncRead for Cursor<T> {
     fn poll_read(
         mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        // Always ready: spend the task's budget, so a loop on it still yields.
+        ready!(coop::poll_spend(cx));
         let rest = cursor_rest(&self);
         let n = rest.len().min(buf.remaining());
         buf.put_slice(&rest[..n]);

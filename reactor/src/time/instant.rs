@@ -31,8 +31,25 @@ pub struct Instant {
 }
 
 impl Instant {
-    /// The current time of the monotonic clock.
+    /// The current time: the monotonic clock's, or — inside a runtime whose clock is
+    /// [paused](super::pause) — the paused clock's.
+    ///
+    /// While no clock in the process is paused this is one atomic load plus the clock read;
+    /// only while one is does it look up the thread's reactor.
+    #[inline]
     pub fn now() -> Instant {
+        if super::clock::any_paused() {
+            if let Some(paused) = crate::context::with_current(|handle| Some(handle?.time()?.now()))
+            {
+                return paused;
+            }
+        }
+        Instant::now_real()
+    }
+
+    /// The monotonic clock's time, whatever any runtime's clock shows.
+    #[inline]
+    pub(crate) fn now_real() -> Instant {
         Instant {
             std: std::time::Instant::now(),
         }
@@ -64,9 +81,10 @@ impl Instant {
         self.std.saturating_duration_since(earlier.std)
     }
 
-    /// Time elapsed since this instant was measured.
+    /// Time elapsed since this instant was measured: `Instant::now() - self`, so on a paused
+    /// clock it is the paused time that counts.
     pub fn elapsed(&self) -> Duration {
-        self.std.elapsed()
+        Instant::now().duration_since(*self)
     }
 
     /// `self + duration`, or `None` if that is beyond what the platform can represent.
@@ -105,14 +123,17 @@ impl From<Instant> for std::time::Instant {
 impl Add<Duration> for Instant {
     type Output = Instant;
 
+    #[track_caller]
     fn add(self, rhs: Duration) -> Instant {
-        Instant::from_std(self.std + rhs)
+        self.checked_add(rhs)
+            .expect("overflow when adding a duration to an instant")
     }
 }
 
 impl AddAssign<Duration> for Instant {
+    #[track_caller]
     fn add_assign(&mut self, rhs: Duration) {
-        self.std += rhs;
+        *self = *self + rhs;
     }
 }
 
@@ -122,14 +143,17 @@ impl AddAssign<Duration> for Instant {
 impl Sub<Duration> for Instant {
     type Output = Instant;
 
+    #[track_caller]
     fn sub(self, rhs: Duration) -> Instant {
-        Instant::from_std(self.std - rhs)
+        self.checked_sub(rhs)
+            .expect("overflow when subtracting a duration from an instant")
     }
 }
 
 impl SubAssign<Duration> for Instant {
+    #[track_caller]
     fn sub_assign(&mut self, rhs: Duration) {
-        self.std -= rhs;
+        *self = *self - rhs;
     }
 }
 

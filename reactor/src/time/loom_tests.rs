@@ -41,7 +41,7 @@ fn counter() -> (Arc<Count>, Waker) {
 #[test]
 fn insert_racing_a_fire_is_never_lost() {
     loom::model(|| {
-        let shared = Arc::new(TimeShared::new());
+        let shared = Arc::new(TimeShared::default());
         let (count, waker) = counter();
         let inserter = {
             let shared = Arc::clone(&shared);
@@ -67,7 +67,7 @@ fn insert_racing_a_fire_is_never_lost() {
 #[test]
 fn insert_racing_the_timeout_computation_never_oversleeps() {
     loom::model(|| {
-        let shared = Arc::new(TimeShared::new());
+        let shared = Arc::new(TimeShared::default());
         // A far timer, so the driver has something to sleep towards.
         shared.insert(1_000_000_000, None).unwrap();
         let inserter = {
@@ -88,7 +88,7 @@ fn insert_racing_the_timeout_computation_never_oversleeps() {
 #[test]
 fn cancel_racing_a_fire_leaves_the_wheel_consistent() {
     loom::model(|| {
-        let shared = Arc::new(TimeShared::new());
+        let shared = Arc::new(TimeShared::default());
         let (count, waker) = counter();
         let (key, _) = shared.insert(5, Some(waker)).unwrap();
         let canceller = {
@@ -107,7 +107,7 @@ fn cancel_racing_a_fire_leaves_the_wheel_consistent() {
 #[test]
 fn batch_firing_with_a_concurrent_reset() {
     loom::model(|| {
-        let shared = Arc::new(TimeShared::new());
+        let shared = Arc::new(TimeShared::default());
         let (count, waker) = counter();
         let (a, _) = shared.insert(5, Some(waker.clone())).unwrap();
         let (b, _) = shared.insert(7, Some(waker)).unwrap();
@@ -134,7 +134,7 @@ fn batch_firing_with_a_concurrent_reset() {
 #[test]
 fn cancel_between_wake_batches() {
     loom::model(|| {
-        let shared = Arc::new(TimeShared::new());
+        let shared = Arc::new(TimeShared::default());
         let (count, waker) = counter();
         let keys: Vec<_> = (0..33)
             .map(|i| shared.insert(1 + i, Some(waker.clone())).unwrap().0)
@@ -161,7 +161,7 @@ fn cancel_between_wake_batches() {
 #[test]
 fn insert_racing_an_idle_driver_is_never_lost() {
     loom::model(|| {
-        let shared = Arc::new(TimeShared::new());
+        let shared = Arc::new(TimeShared::default());
         let (key, _) = shared.insert(1_000_000, None).unwrap();
         // The driver commits to that timer, which is then cancelled: the wheel is empty but
         // its threshold still says 1 ms.

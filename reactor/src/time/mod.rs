@@ -39,7 +39,9 @@
 //! to batch wake-ups. `set_precise_timer_slack` (crate-internal) lowers it to 1 ns on the
 //! calling thread; the thread that turns the driver should call it.
 
+mod clock;
 mod entry;
+pub mod error;
 mod instant;
 mod interval;
 #[cfg(all(test, loom))]
@@ -53,8 +55,155 @@ pub use self::instant::Instant;
 pub use self::interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use self::sleep::{sleep, sleep_until, Sleep};
 pub use self::timeout::{timeout, timeout_at, Elapsed, Timeout};
+/// std's `Duration`, re-exported where tokio users look for it (`time::Duration`).
+pub use std::time::Duration;
 
 pub(crate) use self::shared::TimeShared;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// The current reactor's timer state, or a panic naming what is missing.
+#[track_caller]
+fn current_time<R>(what: &str, f: impl FnOnce(&TimeShared) -> R) -> (crate::Handle, R) {
+    let handle = crate::Handle::try_current().unwrap_or_else(|e| panic!("time::{what}(): {e}"));
+    let Some(time) = handle.time() else {
+        panic!(
+            "time::{what}(): timers are disabled on this runtime: call Builder::enable_time \
+             (or enable_all)"
+        );
+    };
+    let r = f(time);
+    (handle, r)
+}
+
+/// Pauses the current runtime's clock: from now on [`Instant::now`] and every timer of this
+/// runtime see a frozen time that moves only through [`advance`] and *auto-advance* — when the
+/// runtime has no task to run and no I/O is ready, the clock jumps to the next timer's
+/// deadline instead of sleeping, so `sleep(Duration::from_secs(3600)).await` in a test
+/// returns at once, with exactly one hour passed on the clock.
+///
+/// tokio's `time::pause` (its `test-util` feature), built in. Unlike tokio's paused clock,
+/// corium's adds no extra millisecond: `sleep(d)` completes when the clock reaches exactly
+/// `now + d`, and sub-millisecond deadlines keep their precision.
+///
+/// # Panics
+/// Outside a runtime; on a runtime that is not current-thread (other workers would keep
+/// running against a frozen clock); if the clock is already paused; without timers enabled.
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+/// use corium_reactor::time::{self, Instant};
+/// # let mut driver = corium_reactor::Driver::new(corium_reactor::Config { pausable_clock: true, ..Default::default() }).unwrap();
+/// # let _guard = driver.handle().enter();
+/// time::pause();
+/// let start = Instant::now();
+/// std::thread::sleep(Duration::from_millis(2));
+/// assert_eq!(Instant::now(), start, "the clock is frozen");
+/// time::resume();
+/// ```
+#[track_caller]
+pub fn pause() {
+    current_time("pause", |time| {
+        if let Err(e) = time.clock().pause() {
+            panic!("{}", e.message("pause"));
+        }
+    });
+}
+
+/// Lets the current runtime's clock run again after [`pause`].
+///
+/// # Panics
+/// Outside a runtime, or if the clock is not paused.
+#[track_caller]
+pub fn resume() {
+    current_time("resume", |time| {
+        if let Err(e) = time.clock().resume() {
+            panic!("{}", e.message("resume"));
+        }
+    });
+}
+
+/// Moves the paused clock forward by `duration`, firing every timer it passes in deadline
+/// order. At each deadline where timers fire, the tasks they woke run before the clock moves
+/// on (so an [`Interval`] ticks at every period, and a timer set by a woken task inside the
+/// window fires too), and they run once more before `advance` completes.
+///
+/// # Panics
+/// Outside a runtime, or if the clock is not paused (checked when called).
+///
+/// # Examples
+/// ```
+/// use std::time::Duration;
+/// # use corium_reactor::time;
+/// # async fn example() {
+/// time::pause();
+/// let start = time::Instant::now();
+/// time::advance(Duration::from_secs(5)).await;
+/// assert_eq!(start.elapsed(), Duration::from_secs(5));
+/// # }
+/// ```
+#[track_caller]
+pub fn advance(duration: Duration) -> Advance {
+    let (handle, target) = current_time("advance", |time| {
+        if !time.clock().is_paused() {
+            panic!("{}", clock::ClockError::NotPaused.message("advance"));
+        }
+        time.now().saturating_add(duration)
+    });
+    Advance {
+        handle,
+        target,
+        after: None,
+        done: false,
+    }
+}
+
+/// The future of [`advance`]: walks the paused clock to its target, one timer stop per poll.
+#[derive(Debug)]
+#[must_use = "the clock moves only while the future is awaited"]
+pub struct Advance {
+    handle: crate::Handle,
+    target: Instant,
+    /// The last stop reached.
+    after: Option<u64>,
+    /// The target is reached; one last yield is under way.
+    done: bool,
+}
+
+impl Future for Advance {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        if this.done {
+            return Poll::Ready(());
+        }
+        let Some(time) = this.handle.time() else {
+            return Poll::Ready(());
+        };
+        loop {
+            match time.advance_step(this.target, this.after) {
+                Ok(shared::AdvanceStep::Stopped { at, fired }) => {
+                    this.after = Some(at);
+                    if fired != 0 {
+                        // Behind every task those timers woke.
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
+                    }
+                }
+                // Resumed meanwhile (or done): the woken tasks still get their turn.
+                Ok(shared::AdvanceStep::Done) | Err(_) => {
+                    this.done = true;
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+            }
+        }
+    }
+}
 
 /// Lowers the calling thread's timer slack to 1 ns, once per thread (later calls are a
 /// thread-local read).

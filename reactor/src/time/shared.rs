@@ -3,6 +3,7 @@
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
+use super::clock::{Clock, ClockError};
 use super::entry::Key;
 use super::wheel::{Expired, Wheel};
 use super::Instant;
@@ -17,6 +18,15 @@ use corium_selector_sys::trace::Layer;
 /// wheel lock: it may poll a timer and need the lock itself. Batching keeps the number of
 /// lock round-trips low when many timers fire together; a fixed array keeps it allocation-free.
 const WAKE_BATCH: usize = 32;
+
+/// What one [`TimeShared::advance_step`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AdvanceStep {
+    /// The clock stopped at `at` (nanoseconds since the origin), where `fired` timers fired.
+    Stopped { at: u64, fired: usize },
+    /// The clock reached the target.
+    Done,
+}
 
 /// The timer state one driver shares with every [`Sleep`](super::Sleep) bound to it.
 ///
@@ -41,23 +51,66 @@ pub(crate) struct TimeShared {
     /// cleared flag through the unpark (see `unpark_pending`) and takes the lock. Later
     /// inserts compare against the lowered threshold as before.
     idle: AtomicU32,
+    /// What "now" is for these timers: the monotonic clock, or a paused one.
+    clock: Clock,
 }
 
 impl Default for TimeShared {
     fn default() -> TimeShared {
-        TimeShared::new()
+        TimeShared::new(false)
     }
 }
 
 impl TimeShared {
-    /// An empty wheel whose clock starts now.
-    pub(crate) fn new() -> TimeShared {
+    /// An empty wheel whose clock starts now; `pausable` says whether its clock may be paused.
+    pub(crate) fn new(pausable: bool) -> TimeShared {
         TimeShared {
-            origin: Instant::now(),
+            origin: Instant::now_real(),
             wheel: Mutex::new(Wheel::new()),
             // A fresh wheel's threshold is "never" and it holds no timer.
             idle: AtomicU32::new(1),
+            clock: Clock::new(pausable),
         }
+    }
+
+    /// The current time of this wheel's clock (paused or not).
+    #[inline]
+    pub(crate) fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
+    /// This wheel's clock.
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// One step of [`advance`](super::advance) towards `target` on a paused clock: moves the
+    /// clock to the next timer stop (a deadline, or a wheel cascade point) at or before
+    /// `target` and fires what is due there, or — with no stop left before `target` — moves
+    /// the clock to `target` and fires what is due then.
+    ///
+    /// `after` is the stop the previous step reached: a stop that does not move past it and
+    /// fires nothing ends the walk, so it cannot loop.
+    ///
+    /// # Errors
+    /// The clock is not paused.
+    pub(crate) fn advance_step(
+        &self,
+        target: Instant,
+        after: Option<u64>,
+    ) -> Result<AdvanceStep, ClockError> {
+        let target_ns = self.nanos(target);
+        if let Some(at) = self.next_wake() {
+            if at <= target_ns && after.is_none_or(|prev| at > prev) {
+                self.clock
+                    .advance_to(self.origin + Duration::from_nanos(at))?;
+                let fired = self.fire_at(at);
+                return Ok(AdvanceStep::Stopped { at, fired });
+            }
+        }
+        self.clock.advance_to(target)?;
+        self.fire_at(target_ns);
+        Ok(AdvanceStep::Done)
     }
 
     /// How long the driver may sleep before the earliest timer is due: `None` if no timer is
@@ -141,7 +194,12 @@ impl TimeShared {
 
     /// [`process`](TimeShared::process) on the wheel's own clock (nanoseconds since origin).
     pub(crate) fn process_at(&self, now: u64) {
-        self.fire(|wheel| wheel.advance(now));
+        self.fire_at(now);
+    }
+
+    /// [`process_at`](TimeShared::process_at), returning how many timers fired.
+    fn fire_at(&self, now: u64) -> usize {
+        self.fire(|wheel| wheel.advance(now))
     }
 
     /// Registers a timer due at `deadline` (nanoseconds since the origin). `Err(Expired)`:
@@ -200,9 +258,12 @@ impl TimeShared {
     ///
     /// Each batch gets a trace line before its wakes, which the executor's
     /// `task N woken by a timer` lines then follow.
-    fn fire(&self, prepare: impl FnOnce(&mut Wheel)) {
+    ///
+    /// Returns how many timers fired.
+    fn fire(&self, prepare: impl FnOnce(&mut Wheel)) -> usize {
         let mut prepare = Some(prepare);
         let mut batch: [Option<Waker>; WAKE_BATCH] = Default::default();
+        let mut total = 0;
         loop {
             // Fired timers nobody polled (no waker), counted for the trace line only.
             let mut silent = 0;
@@ -225,6 +286,7 @@ impl TimeShared {
                 }
             }
             let fired = silent + n;
+            total += fired;
             if fired != 0 {
                 trace!(
                     Layer::Reactor,
@@ -234,11 +296,11 @@ impl TimeShared {
             }
             let cause = cause::set_cause(WakeCause::Timer);
             for waker in batch[..n].iter_mut().filter_map(Option::take) {
-                waker.wake();
+                crate::wake_list::wake_contained(waker, crate::wake_list::WakeSite::Timer);
             }
             drop(cause);
             if n < WAKE_BATCH {
-                return;
+                return total;
             }
         }
     }
@@ -262,7 +324,7 @@ mod tests {
 
     #[test]
     fn fires_more_than_one_batch_and_wakes_each_once() {
-        let shared = TimeShared::new();
+        let shared = TimeShared::default();
         let count = Arc::new(Count(AtomicUsize::new(0)));
         let n = WAKE_BATCH * 3 + 5;
         for i in 0..n {
@@ -277,7 +339,7 @@ mod tests {
 
     #[test]
     fn next_timeout_counts_from_the_given_now() {
-        let shared = TimeShared::new();
+        let shared = TimeShared::default();
         let now = Instant::now();
         let at = shared.nanos(now) + 2_500_000;
         shared.insert(at, None).unwrap();
@@ -295,7 +357,7 @@ mod tests {
     /// locked turn restores the fast path.
     #[test]
     fn an_idle_wheel_skips_the_clock_and_the_first_timer_unparks() {
-        let shared = TimeShared::new();
+        let shared = TimeShared::default();
         let no_clock = || -> Instant { panic!("the clock was read with no timer pending") };
         assert_eq!(shared.next_timeout(no_clock), None);
         shared.process(no_clock);
@@ -330,7 +392,7 @@ mod tests {
 
     #[test]
     fn shutdown_wakes_everything_and_refuses_new_timers() {
-        let shared = TimeShared::new();
+        let shared = TimeShared::default();
         let count = Arc::new(Count(AtomicUsize::new(0)));
         let (key, _) = shared
             .insert(u64::MAX / 2, Some(Waker::from(Arc::clone(&count))))

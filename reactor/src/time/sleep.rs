@@ -179,7 +179,9 @@ impl Sleep {
                 None => self.complete(),
             },
             State::Idle => {
-                if self.deadline <= Instant::now() {
+                // The bound reactor's clock decides (it may be paused); unbound, the thread's.
+                let now = shared(&self.handle).map_or_else(Instant::now, TimeShared::now);
+                if self.deadline <= now {
                     return self.complete();
                 }
                 let handle = self.handle.get_or_insert_with(Handle::current);

@@ -1,5 +1,6 @@
 //! [`copy`]: pump a reader into a writer through a fixed buffer.
 
+use corium_reactor::coop;
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
@@ -95,9 +96,21 @@ impl CopyBuffer {
     {
         loop {
             if self.pos == self.cap && !self.read_done {
+                // One unit of the task's budget per chunk, so a copy between two ends that are
+                // always ready (in memory, or not budget-aware themselves) still yields.
+                let Poll::Ready(unit) = coop::poll_proceed(cx) else {
+                    // Out of budget (the task is woken to run again later): what was written
+                    // must still reach the other end meanwhile.
+                    if self.need_flush {
+                        ready!(writer.as_mut().poll_flush(cx))?;
+                        self.need_flush = false;
+                    }
+                    return Poll::Pending;
+                };
                 let mut buf = ReadBuf::new(&mut self.buf);
                 match reader.as_mut().poll_read(cx, &mut buf) {
                     Poll::Ready(Ok(())) => {
+                        unit.made_progress();
                         let n = buf.filled().len();
                         self.read_done = n == 0;
                         self.pos = 0;

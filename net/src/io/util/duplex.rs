@@ -1,9 +1,11 @@
 //! [`duplex`]: an in-memory, bidirectional pipe pair, mostly for tests.
 
+use corium_reactor::coop;
 use std::collections::VecDeque;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::ready;
 use std::task::{Context, Poll, Waker};
 
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -156,6 +158,18 @@ impl Pipe {
     }
 }
 
+/// Runs one read or write of the pipe on the task's coop budget: a unit is taken first and
+/// kept only if the operation completes, so two tasks ping-ponging through an always-ready
+/// pipe still yield to the rest of their worker.
+fn with_budget<T>(cx: &mut Context<'_>, op: impl FnOnce(&mut Context<'_>) -> Poll<T>) -> Poll<T> {
+    let unit = ready!(coop::poll_proceed(cx));
+    let result = op(cx);
+    if result.is_ready() {
+        unit.made_progress();
+    }
+    result
+}
+
 fn register(slot: &mut Option<Waker>, cx: &Context<'_>) {
     match slot {
         Some(w) if w.will_wake(cx.waker()) => {}
@@ -174,7 +188,7 @@ impl AsyncRead for DuplexStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        lock(&self.read).poll_read(cx, buf)
+        with_budget(cx, |cx| lock(&self.read).poll_read(cx, buf))
     }
 }
 
@@ -184,7 +198,9 @@ impl AsyncWrite for DuplexStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        lock(&self.write).poll_write(cx, &[IoSlice::new(buf)])
+        with_budget(cx, |cx| {
+            lock(&self.write).poll_write(cx, &[IoSlice::new(buf)])
+        })
     }
 
     fn poll_write_vectored(
@@ -192,7 +208,7 @@ impl AsyncWrite for DuplexStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        lock(&self.write).poll_write(cx, bufs)
+        with_budget(cx, |cx| lock(&self.write).poll_write(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {

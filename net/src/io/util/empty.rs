@@ -1,7 +1,9 @@
 //! [`empty`]: a reader that is always at end of stream and a writer that accepts everything.
 
+use corium_reactor::coop;
 use std::io::{self, IoSlice, SeekFrom};
 use std::pin::Pin;
+use std::task::ready;
 use std::task::{Context, Poll};
 
 use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
@@ -21,15 +23,19 @@ pub fn empty() -> Empty {
 impl AsyncRead for Empty {
     fn poll_read(
         self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
         _buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        // Always ready: spend the task's budget, so a loop on it still yields.
+        ready!(coop::poll_spend(cx));
         Poll::Ready(Ok(()))
     }
 }
 
 impl AsyncBufRead for Empty {
-    fn poll_fill_buf(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        // Always ready: spend the task's budget, so a loop on it still yields.
+        ready!(coop::poll_spend(cx));
         Poll::Ready(Ok(&[]))
     }
 
@@ -39,17 +45,21 @@ impl AsyncBufRead for Empty {
 impl AsyncWrite for Empty {
     fn poll_write(
         self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        // Always ready: spend the task's budget, so a loop on it still yields.
+        ready!(coop::poll_spend(cx));
         Poll::Ready(Ok(buf.len()))
     }
 
     fn poll_write_vectored(
         self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        // Always ready: spend the task's budget, so a loop on it still yields.
+        ready!(coop::poll_spend(cx));
         Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
     }
 

@@ -1,7 +1,9 @@
 //! [`repeat`]: a reader that yields one byte forever.
 
+use corium_reactor::coop;
 use std::io;
 use std::pin::Pin;
+use std::task::ready;
 use std::task::{Context, Poll};
 
 use crate::io::{AsyncRead, ReadBuf};
@@ -21,9 +23,11 @@ pub fn repeat(byte: u8) -> Repeat {
 impl AsyncRead for Repeat {
     fn poll_read(
         self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        // Always ready: spend the task's budget, so a loop on it still yields.
+        ready!(coop::poll_spend(cx));
         let n = buf.remaining();
         buf.initialize_unfilled().fill(self.byte);
         buf.advance(n);

@@ -1,7 +1,9 @@
 //! [`sink`]: a writer that discards everything.
 
+use corium_reactor::coop;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
+use std::task::ready;
 use std::task::{Context, Poll};
 
 use crate::io::AsyncWrite;
@@ -20,17 +22,21 @@ pub fn sink() -> Sink {
 impl AsyncWrite for Sink {
     fn poll_write(
         self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        // Always ready: spend the task's budget, so a loop on it still yields.
+        ready!(coop::poll_spend(cx));
         Poll::Ready(Ok(buf.len()))
     }
 
     fn poll_write_vectored(
         self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        // Always ready: spend the task's budget, so a loop on it still yields.
+        ready!(coop::poll_spend(cx));
         Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
     }
 
