@@ -27,14 +27,20 @@ async fn a_paused_test_sleeps_an_hour_in_no_time() {
     let start = Instant::now();
     sleep(Duration::from_secs(3600)).await;
     assert!(start.elapsed() >= Duration::from_secs(3600));
-    assert!(wall.elapsed() < WALL_LIMIT, "auto-advance did not jump to the timer");
+    assert!(
+        wall.elapsed() < WALL_LIMIT,
+        "auto-advance did not jump to the timer"
+    );
 }
 
 #[corium::test(start_paused = false)]
 async fn start_paused_false_keeps_the_real_clock() {
     let before = Instant::now();
     std::thread::sleep(Duration::from_millis(20));
-    assert!(before.elapsed() >= Duration::from_millis(20), "the clock stood still");
+    assert!(
+        before.elapsed() >= Duration::from_millis(20),
+        "the clock stood still"
+    );
 }
 
 #[corium::main(flavor = "current_thread", start_paused = true)]
@@ -49,5 +55,8 @@ async fn paused_main() -> Duration {
 fn a_paused_main_sleeps_a_day_in_no_time() {
     let wall = std::time::Instant::now();
     assert!(paused_main() >= Duration::from_secs(86_400));
-    assert!(wall.elapsed() < WALL_LIMIT, "auto-advance did not jump to the timer");
+    assert!(
+        wall.elapsed() < WALL_LIMIT,
+        "auto-advance did not jump to the timer"
+    );
 }
