@@ -14,11 +14,17 @@
 //! * Macros — [`#[corium::main]`](macro@main) and [`#[corium::test]`](macro@test) (the
 //!   `corium-macros` proc-macro crate, written without syn or quote), and [`select!`],
 //!   [`join!`], [`try_join!`] and [`pin!`]; see [Macros](#macros) below.
+//! * [`signal`], [`process`] — ctrl-c and Unix signals through a self-pipe, child processes
+//!   awaited through a pidfd (`corium-os`).
 //! * [`guide`] — a doc-only walk through the layers, chapter by chapter, mapping each step of
 //!   the seed documents to the corium item that performs it.
 //!
 //! Cargo features: `trace` (every layer's trace points) and `futures-io` (`io::compat`,
 //! adapters to and from the `futures-io` traits); both off by default.
+//! `tokio-io` (`io::tokio_compat`, adapters to and from tokio's io traits), `bytes` (the
+//! `Buf`/`BufMut` calls: `read_buf`, `write_buf`, `try_read_buf`, `recv_buf`, ...) and
+//! `hyper` (`net::hyper_rt`: hyper 1.x's io traits, executor and timer) are off by default
+//! too.
 //!
 //! # Macros
 //!
@@ -73,9 +79,11 @@ pub use macros::support as __private;
 
 pub use corium_macros::{main, test};
 
+pub use corium_executor::task_local;
 pub use corium_executor::{runtime, spawn, task};
 pub use corium_net as net;
 pub use corium_net::io;
+pub use corium_os::{fs, process, signal};
 pub use corium_reactor as reactor;
 pub use corium_reactor::time;
 pub use corium_selector_sys as sys;

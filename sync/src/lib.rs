@@ -36,6 +36,8 @@ mod barrier;
 mod batch_semaphore;
 mod blocking;
 mod loom;
+#[cfg(all(test, loom))]
+mod loom_block_on;
 mod mutex;
 mod notify;
 mod once_cell;
@@ -58,3 +60,9 @@ pub use rwlock::{
 pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };
+
+// The channels.
+pub mod broadcast;
+pub mod mpsc;
+pub mod oneshot;
+pub mod watch;

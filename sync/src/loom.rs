@@ -21,6 +21,16 @@ pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
 #[cfg(not(all(loom, test)))]
 pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
 
+// The channels' queues, waker slots and shared state.
+#[cfg(all(loom, test))]
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr};
+#[cfg(all(loom, test))]
+pub(crate) use loom::sync::{Arc, RwLock, RwLockReadGuard};
+#[cfg(not(all(loom, test)))]
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr};
+#[cfg(not(all(loom, test)))]
+pub(crate) use std::sync::{Arc, RwLock, RwLockReadGuard};
+
 #[cfg(all(loom, test))]
 use loom::sync::Mutex as Inner;
 #[cfg(all(loom, test))]
@@ -53,3 +63,31 @@ impl<T> Mutex<T> {
         }
     }
 }
+
+/// `loom::cell::UnsafeCell`'s closure-based interface over `std::cell::UnsafeCell`: every
+/// access names whether it reads or writes, which is what loom checks.
+#[cfg(not(all(loom, test)))]
+#[derive(Debug)]
+pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+#[cfg(not(all(loom, test)))]
+impl<T> UnsafeCell<T> {
+    pub(crate) const fn new(value: T) -> UnsafeCell<T> {
+        UnsafeCell(std::cell::UnsafeCell::new(value))
+    }
+
+    /// Runs `f` with a shared pointer to the contents.
+    #[inline(always)]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.0.get())
+    }
+
+    /// Runs `f` with an exclusive pointer to the contents.
+    #[inline(always)]
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
+}
+
+#[cfg(all(loom, test))]
+pub(crate) use loom::cell::UnsafeCell;
