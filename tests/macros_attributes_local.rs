@@ -16,7 +16,10 @@ async fn a_local_test_spawns_tasks_that_are_not_send() {
     });
     task.await.unwrap();
     assert_eq!(shared.get(), 5);
-    assert_eq!(Handle::current().runtime_flavor(), RuntimeFlavor::CurrentThread);
+    assert_eq!(
+        Handle::current().runtime_flavor(),
+        RuntimeFlavor::CurrentThread
+    );
 }
 
 #[corium::main(flavor = "local")]
@@ -44,5 +47,9 @@ async fn a_local_test_can_start_paused() {
     // Frozen while the thread really sleeps: a clock that is not paused fails here at once.
     let before = corium::time::Instant::now();
     std::thread::sleep(std::time::Duration::from_millis(20));
-    assert_eq!(corium::time::Instant::now(), before, "the clock is not paused");
+    assert_eq!(
+        corium::time::Instant::now(),
+        before,
+        "the clock is not paused"
+    );
 }
