@@ -94,6 +94,7 @@ pub use task::spawn;
 pub mod __private {
     /// A value in `0..n` (`n > 0`) from this thread's random generator (xorshift, no state to
     /// pass around): what `select!` uses to choose which branch to poll first.
+    #[inline]
     pub fn thread_rng_n(n: u32) -> u32 {
         crate::scheduler::rand::thread_rng_n(n)
     }
