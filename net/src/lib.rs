@@ -50,6 +50,8 @@ pub mod io;
 mod split_methods;
 mod addr;
 mod happy_eyeballs;
+#[cfg(feature = "hyper")]
+pub mod hyper_rt;
 pub mod tcp;
 pub mod udp;
 pub mod unix;

@@ -8,5 +8,6 @@
 //! Trace points of this crate report under the `net` layer (`CORIUM_TRACE=net`), prefixed
 //! `signal:` or `process:`.
 
+pub mod fs;
 pub mod process;
 pub mod signal;
