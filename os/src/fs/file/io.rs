@@ -51,7 +51,11 @@ impl AsyncRead for File {
                 return Poll::Ready(Ok(()));
             }
             let want = dst.remaining().max(st.read_chunk).min(st.max_buf);
-            me.shared.start_read(&mut st, &me.std, want)?;
+            let launch = me.shared.start_read(&mut st, &me.std, want)?;
+            st.wait(cx.waker());
+            drop(st);
+            launch();
+            return Poll::Pending;
         }
     }
 }
@@ -90,12 +94,18 @@ impl AsyncWrite for File {
         st.done = None;
         let n = src.len().min(st.max_buf);
         st.pending.extend_from_slice(&src[..n]);
-        if let Err(e) = me.shared.start_write(&mut st, &me.std, rewind) {
-            // Nothing was queued: take the bytes back so they are not written later.
-            st.pending.clear();
-            return Poll::Ready(Err(e));
+        match me.shared.start_write(&mut st, &me.std, rewind) {
+            Ok(launch) => {
+                drop(st);
+                launch();
+                Poll::Ready(Ok(n))
+            }
+            Err(e) => {
+                // Nothing was queued: take the bytes back so they are not written later.
+                st.pending.clear();
+                Poll::Ready(Err(e))
+            }
         }
-        Poll::Ready(Ok(n))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -140,7 +150,10 @@ impl AsyncSeek for File {
             }
             absolute => absolute,
         };
-        me.shared.start_seek(&mut st, &me.std, to)
+        let launch = me.shared.start_seek(&mut st, &me.std, to)?;
+        drop(st);
+        launch();
+        Ok(())
     }
 
     fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {

@@ -228,19 +228,20 @@ impl File {
             }
             let back = if rewind { st.take_unread() } else { 0 };
             let f = f.take().expect("polled again after Ready");
-            Poll::Ready(
-                self.shared
-                    .spawn(&mut st, &self.std, Job::Other, move |mut guard| {
-                        let file = guard.file();
-                        let result = match back {
-                            0 => Ok(0),
-                            n => (&*file).seek(SeekFrom::Current(-n)),
-                        }
-                        .and_then(|_| f(file));
-                        guard.finish(|_| {});
-                        result
-                    }),
-            )
+            let launch = self
+                .shared
+                .spawn(&mut st, &self.std, Job::Other, move |mut guard| {
+                    let file = guard.file();
+                    let result = match back {
+                        0 => Ok(0),
+                        n => (&*file).seek(SeekFrom::Current(-n)),
+                    }
+                    .and_then(|_| f(file));
+                    guard.finish(|_| {});
+                    result
+                });
+            drop(st);
+            Poll::Ready(launch.map(|launch| launch()))
         })
         .await?;
         join.await.map_err(pool::lost)?
