@@ -73,7 +73,9 @@ fn dropping_the_runtime_keeps_a_queued_write() {
 fn a_write_refused_by_a_shut_down_pool_is_done_inline() {
     let tmp = TempDir::new();
     let path = tmp.path("f");
-    let rt = corium::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = corium::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let handle = rt.handle().clone();
     drop(rt);
     let file = std::fs::File::create(&path).unwrap();

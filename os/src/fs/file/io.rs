@@ -28,35 +28,33 @@ impl AsyncRead for File {
     ) -> Poll<io::Result<()>> {
         let me = self.get_mut();
         let mut st = me.shared.lock();
-        loop {
-            if st.lost {
-                return Poll::Ready(Err(st.lost_error()));
-            }
-            if st.busy.is_some() {
-                st.wait(cx.waker());
-                return Poll::Pending;
-            }
-            let answered = match st.done.take() {
-                Some(Done::Read(Err(e))) => return Poll::Ready(Err(e)),
-                Some(Done::Read(Ok(()))) => true,
-                // A seek finished without its `poll_complete` (its position is in `st.pos`).
-                Some(Done::Seek(_)) | None => false,
-            };
-            let unread = st.read.unread();
-            if !unread.is_empty() || answered || dst.remaining() == 0 {
-                // Buffered bytes, or our own read's answer (none at all means end of file).
-                let n = unread.len().min(dst.remaining());
-                dst.put_slice(&unread[..n]);
-                st.read.pos += n;
-                return Poll::Ready(Ok(()));
-            }
-            let want = dst.remaining().max(st.read_chunk).min(st.max_buf);
-            let launch = me.shared.start_read(&mut st, &me.std, want)?;
+        if st.lost {
+            return Poll::Ready(Err(st.lost_error()));
+        }
+        if st.busy.is_some() {
             st.wait(cx.waker());
-            drop(st);
-            launch();
             return Poll::Pending;
         }
+        let answered = match st.done.take() {
+            Some(Done::Read(Err(e))) => return Poll::Ready(Err(e)),
+            Some(Done::Read(Ok(()))) => true,
+            // A seek finished without its `poll_complete` (its position is in `st.pos`).
+            Some(Done::Seek(_)) | None => false,
+        };
+        let unread = st.read.unread();
+        if !unread.is_empty() || answered || dst.remaining() == 0 {
+            // Buffered bytes, or our own read's answer (none at all means end of file).
+            let n = unread.len().min(dst.remaining());
+            dst.put_slice(&unread[..n]);
+            st.read.pos += n;
+            return Poll::Ready(Ok(()));
+        }
+        let want = dst.remaining().max(st.read_chunk).min(st.max_buf);
+        let launch = me.shared.start_read(&mut st, &me.std, want)?;
+        st.wait(cx.waker());
+        drop(st);
+        launch();
+        Poll::Pending
     }
 }
 
