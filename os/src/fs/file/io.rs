@@ -13,7 +13,7 @@
 
 use std::io::{self, SeekFrom};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use corium_net::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 
@@ -28,13 +28,7 @@ impl AsyncRead for File {
     ) -> Poll<io::Result<()>> {
         let me = self.get_mut();
         let mut st = me.shared.lock();
-        if st.lost {
-            return Poll::Ready(Err(st.lost_error()));
-        }
-        if st.busy.is_some() {
-            st.wait(cx.waker());
-            return Poll::Pending;
-        }
+        ready!(st.poll_idle(cx))?;
         let answered = match st.done.take() {
             Some(Done::Read(Err(e))) => return Poll::Ready(Err(e)),
             Some(Done::Read(Ok(()))) => true,
@@ -108,13 +102,7 @@ impl AsyncWrite for File {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut st = self.shared.lock();
-        if st.lost {
-            return Poll::Ready(Err(st.lost_error()));
-        }
-        if st.busy.is_some() {
-            st.wait(cx.waker());
-            return Poll::Pending;
-        }
+        ready!(st.poll_idle(cx))?;
         // `std::fs::File` has no user-space buffer: once the job is done, so is the flush.
         Poll::Ready(st.write_err.take().map_or(Ok(()), Err))
     }
@@ -156,13 +144,7 @@ impl AsyncSeek for File {
 
     fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         let mut st = self.shared.lock();
-        if st.lost {
-            return Poll::Ready(Err(st.lost_error()));
-        }
-        if st.busy.is_some() {
-            st.wait(cx.waker());
-            return Poll::Pending;
-        }
+        ready!(st.poll_idle(cx))?;
         match st.done.take() {
             Some(Done::Seek(result)) => Poll::Ready(result),
             // A read's answer stays for the read that asked for it.

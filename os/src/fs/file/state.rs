@@ -13,7 +13,7 @@ use std::fs::File as StdFile;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::mem;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::Waker;
+use std::task::{Context, Poll, Waker};
 
 use corium_executor::task::JoinHandle;
 
@@ -92,6 +92,19 @@ impl State {
         if !self.waiters.iter().any(|w| w.will_wake(waker)) {
             self.waiters.push(waker.clone());
         }
+    }
+
+    /// `Ready(Ok)` once no job runs; `Pending` (with `cx`'s waker registered) while one does;
+    /// `Ready(Err)` if an earlier job was lost.
+    pub(crate) fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.lost {
+            return Poll::Ready(Err(self.lost_error()));
+        }
+        if self.busy.is_some() {
+            self.wait(cx.waker());
+            return Poll::Pending;
+        }
+        Poll::Ready(Ok(()))
     }
 
     /// Forgets the read-ahead; returns how far the OS file position is past the caller's.
