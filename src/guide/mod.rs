@@ -90,3 +90,4 @@ pub mod sync_chan;
 pub mod macros_main;
 pub mod signals_and_processes;
 pub mod sync_waiting;
+pub mod fs_files;
