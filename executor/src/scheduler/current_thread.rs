@@ -216,7 +216,9 @@ impl Handle {
                 if let (Poll::Ready(out), _) = coop::budget(|| future.as_mut().poll(&mut task_cx)) {
                     return out;
                 }
-                until_driver -= 1;
+                // Saturating: a task's yield can break out of the loop below with the count
+                // already at 0 (the driver turn is then due right away, not 2^32 polls later).
+                until_driver = until_driver.saturating_sub(1);
             }
             loop {
                 if until_driver == 0 {
