@@ -83,3 +83,4 @@ pub mod ch4_tasks;
 pub mod ch5_schedulers;
 pub mod ch6_connect;
 pub mod ch7_timers;
+pub mod local_tasks;
