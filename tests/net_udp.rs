@@ -15,6 +15,45 @@ use corium_net::io::ReadBuf;
 use corium_net::{Interest, UdpSocket};
 use net_common::{ipv6_loopback, join, poll_once};
 
+/// A link-local group (224.0.0.0/24: never forwarded by routers) of its own for each test
+/// run in this process: tests of both flavours run at once, and membership is per interface.
+fn unique_group_v4() -> Ipv4Addr {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    // 224.0.0.160 and up: unassigned by IANA, so no real protocol on the host listens there.
+    static NEXT: AtomicU8 = AtomicU8::new(160);
+    Ipv4Addr::new(224, 0, 0, NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Makes `socket` receive only the groups it joined itself. By default (`IP_MULTICAST_ALL`)
+/// Linux hands a wildcard-bound socket every group *any* socket joined on the interface, so
+/// another process in the same group (a second test run, say) would keep datagrams coming
+/// after this socket left it.
+#[cfg(target_os = "linux")]
+fn own_groups_only(socket: &UdpSocket) {
+    use std::os::fd::AsRawFd;
+    let off: libc::c_int = 0;
+    // SAFETY: a valid fd owned by `socket`, which outlives the call; the option value is a
+    // c_int read by the kernel, passed with its exact size.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_MULTICAST_ALL,
+            (&off as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(
+        rc,
+        0,
+        "IP_MULTICAST_ALL: {}",
+        std::io::Error::last_os_error()
+    );
+}
+
+#[cfg(not(target_os = "linux"))]
+fn own_groups_only(_: &UdpSocket) {}
+
 async fn bound() -> (UdpSocket, SocketAddr) {
     let s = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let a = s.local_addr().unwrap();
@@ -198,7 +237,7 @@ both_flavors! {
         a.set_multicast_loop_v4(false).unwrap();
         assert!(!a.multicast_loop_v4().unwrap());
 
-        let group = Ipv4Addr::new(224, 0, 0, 123);
+        let group = unique_group_v4();
         a.join_multicast_v4(group, Ipv4Addr::LOCALHOST).unwrap();
         a.leave_multicast_v4(group, Ipv4Addr::LOCALHOST).unwrap();
         assert!(a.leave_multicast_v4(group, Ipv4Addr::LOCALHOST).is_err(), "left twice");
@@ -233,8 +272,9 @@ both_flavors! {
     }
 
     async fn multicast_datagrams_arrive_only_while_joined() {
-        // 224.0.0.123 is in the link-local block 224.0.0.0/24, which routers never forward,
-        // and is unassigned by IANA, so no real protocol on the host listens to it. Both ends
+        // A group of this test's own (see `unique_group_v4`), and a receiver that hears only
+        // the groups it joined itself (see `own_groups_only`): nothing else on the host,
+        // another run of this test included, can keep the group alive after the leave. Both ends
         // use the loopback interface: the receiver joins on 127.0.0.1, and a sender bound to
         // 127.0.0.1 sends its multicast out of `lo` (Linux picks the interface owning the
         // bound source address when no IP_MULTICAST_IF is set, and neither tokio nor corium
@@ -246,8 +286,9 @@ both_flavors! {
         //
         // The IPv6 twin is `net_udp_multicast_v6.rs`: Linux's `lo` cannot carry IPv6
         // multicast, so it runs over a veth pair in a private network namespace.
-        let group = Ipv4Addr::new(224, 0, 0, 123);
+        let group = unique_group_v4();
         let receiver = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).await.unwrap();
+        own_groups_only(&receiver);
         let port = receiver.local_addr().unwrap().port();
         receiver.join_multicast_v4(group, Ipv4Addr::LOCALHOST).unwrap();
         let (sender, sender_addr) = bound().await;

@@ -79,9 +79,14 @@ fn enter_private_netns() -> io::Result<u32> {
         ));
     }
     // New interfaces skip duplicate address detection, so their link-local address is usable
-    // as a source at once rather than after a second or so. (`/proc/sys/net` shows the
+    // as a source at once rather than after a second or so (while it is "tentative", a send
+    // that needs it as its source fails with EADDRNOTAVAIL). (`/proc/sys/net` shows the
     // namespace of the thread that opens it.)
     std::fs::write("/proc/sys/net/ipv6/conf/default/accept_dad", "0")?;
+    // The kernel runs DAD unless *both* the device's and `all`'s accept_dad are off, and a
+    // new namespace's `all` is 0 or 1 depending on the kernel and
+    // `net.core.devconf_inherit_init_net`.
+    std::fs::write("/proc/sys/net/ipv6/conf/all/accept_dad", "0")?;
     // `ip` runs in a child process, which starts in this thread's namespace.
     ip(&["link", "set", "lo", "up"])?;
     ip(&[
@@ -112,9 +117,20 @@ fn enter_private_netns() -> io::Result<u32> {
         ],
         "the multicast route",
     )?;
+    // Not tentative: should DAD run after all, an address under detection is listed too but
+    // cannot be a source yet.
     wait_for(
-        &["-6", "addr", "show", "dev", LINK, "scope", "link"],
-        "the link-local address",
+        &[
+            "-6",
+            "addr",
+            "show",
+            "dev",
+            LINK,
+            "scope",
+            "link",
+            "-tentative",
+        ],
+        "the usable (not tentative) link-local address",
     )?;
     let name = CString::new(LINK).expect("no NUL in the name");
     // SAFETY: `name` is a valid NUL-terminated string that outlives the call, which only

@@ -9,7 +9,7 @@
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::AsRawFd;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::{mpsc, Arc};
 use std::thread::{self, JoinHandle};
 
@@ -35,12 +35,12 @@ impl Counts {
             .iter()
             .position(|k| *k == kind)
             .unwrap_or(KINDS.len() - 1);
-        self.0[i].fetch_add(1, Relaxed);
+        self.0[i].fetch_add(1, SeqCst);
     }
 
     pub(crate) fn reset(&self) {
         for n in &self.0 {
-            n.store(0, Relaxed);
+            n.store(0, SeqCst);
         }
     }
 
@@ -49,7 +49,7 @@ impl Counts {
         KINDS
             .iter()
             .zip(&self.0)
-            .map(|(k, n)| (*k, n.load(Relaxed)))
+            .map(|(k, n)| (*k, n.load(SeqCst)))
             .filter(|&(_, n)| n > 0)
             .collect()
     }
@@ -94,9 +94,15 @@ impl RawServer {
     }
 }
 
-/// `-1` from libc as the errno, counted under `kind`.
-fn check(counts: &Counts, kind: &str, ret: isize) -> io::Result<usize> {
+/// Makes the call `syscall`, counted under `kind`; `-1` from libc becomes the errno.
+///
+/// Counted *before* the call: a client that has its echo back must find the `send` that
+/// carried it already counted, or a measurement window closed right after the last echo
+/// misses it (the server thread increments after its `send` returns, which can be after the
+/// client read the bytes).
+fn call(counts: &Counts, kind: &str, syscall: impl FnOnce() -> isize) -> io::Result<usize> {
     counts.add(kind);
+    let ret = syscall();
     if ret < 0 {
         Err(io::Error::last_os_error())
     } else {
@@ -116,17 +122,17 @@ impl Drop for Fd {
 
 fn serve(listener: &TcpListener, conns: usize, counts: &Counts) -> io::Result<u64> {
     // SAFETY: epoll_create1 takes only a flag word.
-    let ep = check(
+    let ep = call(
         counts,
         "other",
-        unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) } as isize,
+        || unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) } as isize,
     )?;
     let ep = Fd(ep as i32);
     let mut open = Vec::with_capacity(conns);
     for _ in 0..conns {
         // SAFETY: the listener's fd is open for the whole call (`listener` is borrowed), and
         // null address pointers ask accept4 not to report the peer.
-        let fd = check(counts, "accept4", unsafe {
+        let fd = call(counts, "accept4", || unsafe {
             libc::accept4(
                 listener.as_raw_fd(),
                 std::ptr::null_mut(),
@@ -137,7 +143,7 @@ fn serve(listener: &TcpListener, conns: usize, counts: &Counts) -> io::Result<u6
         let fd = Fd(fd as i32);
         let one: libc::c_int = 1;
         // SAFETY: `fd` is an open TCP socket; `one` is a live c_int and the length says so.
-        check(counts, "other", unsafe {
+        call(counts, "other", || unsafe {
             libc::setsockopt(
                 fd.0,
                 libc::IPPROTO_TCP,
@@ -151,7 +157,7 @@ fn serve(listener: &TcpListener, conns: usize, counts: &Counts) -> io::Result<u6
             u64: fd.0 as u64,
         };
         // SAFETY: `ep` and `fd` are open fds and `ev` is a live epoll_event for the call.
-        check(counts, "epoll_ctl", unsafe {
+        call(counts, "epoll_ctl", || unsafe {
             libc::epoll_ctl(ep.0, libc::EPOLL_CTL_ADD, fd.0, &mut ev)
         } as isize)?;
         open.push(fd);
@@ -162,7 +168,7 @@ fn serve(listener: &TcpListener, conns: usize, counts: &Counts) -> io::Result<u6
     let mut left = conns;
     while left > 0 {
         // SAFETY: `ep` is open, `events` has room for `events.len()` entries.
-        let n = match check(counts, "epoll_wait", unsafe {
+        let n = match call(counts, "epoll_wait", || unsafe {
             libc::epoll_wait(
                 ep.0,
                 events.as_mut_ptr(),
@@ -185,7 +191,7 @@ fn serve(listener: &TcpListener, conns: usize, counts: &Counts) -> io::Result<u6
             // SAFETY: `fd` is one of `open`'s sockets (the only fds registered), still open:
             // a socket leaves the interest list only when closed below; `buf` is writable
             // for its whole length.
-            let got = match check(counts, "recv", unsafe {
+            let got = match call(counts, "recv", || unsafe {
                 libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0)
             }) {
                 Ok(0) => {
@@ -211,7 +217,7 @@ fn serve(listener: &TcpListener, conns: usize, counts: &Counts) -> io::Result<u6
 fn send_all(counts: &Counts, fd: i32, mut data: &[u8]) -> io::Result<()> {
     while !data.is_empty() {
         // SAFETY: `fd` is an open socket and `data` is readable for its whole length.
-        match check(counts, "send", unsafe {
+        match call(counts, "send", || unsafe {
             libc::send(fd, data.as_ptr().cast(), data.len(), libc::MSG_NOSIGNAL)
         }) {
             Ok(n) => data = &data[n..],
@@ -223,7 +229,7 @@ fn send_all(counts: &Counts, fd: i32, mut data: &[u8]) -> io::Result<()> {
                     revents: 0,
                 };
                 // SAFETY: `pfd` is one live pollfd, and the count says one.
-                check(counts, "other", unsafe {
+                call(counts, "other", || unsafe {
                     libc::poll(&mut pfd, 1, STALL.as_millis() as libc::c_int)
                 } as isize)?;
             }

@@ -5,23 +5,31 @@
 //! wait in the queue for a busy thread to finish. An idle thread exits after `keep_alive`
 //! without work, so a burst does not leave hundreds of threads behind.
 //!
-//! Shutdown cancels every closure that has not started (its `JoinHandle` yields a cancelled
-//! error), then waits — for as long as the caller allows — for the running ones to return.
-//! A running closure cannot be interrupted; `Runtime::shutdown_timeout` therefore gives up
-//! waiting at its deadline and leaves the stuck thread detached.
+//! Shutdown refuses new closures (their `JoinHandle` yields a cancelled error at once), lets
+//! the pool threads run every closure already spawned — queued ones included, as tokio does —
+//! and waits, for as long as the caller allows, for the threads to exit. A running closure
+//! cannot be interrupted; `Runtime::shutdown_timeout` therefore gives up waiting at its
+//! deadline and leaves the busy threads detached (they finish the queue, then exit).
 
 use crate::context;
 use crate::loom::{lock, Condvar, Mutex};
 use crate::runtime::builder::ThreadConfig;
 use crate::scheduler;
 use crate::task::{self, Id, JoinHandle, Notified, Schedule, Task};
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
+use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+
+thread_local! {
+    /// The pool whose thread this is (null elsewhere); compared, never dereferenced.
+    static POOL: Cell<*const Inner> = const { Cell::new(ptr::null()) };
+}
 
 /// The pool; the runtime owns it and shuts it down last.
 pub(crate) struct BlockingPool {
@@ -125,25 +133,16 @@ impl BlockingPool {
         &self.spawner
     }
 
-    /// Cancels queued closures and waits until every pool thread has exited or `deadline`
-    /// passes. `true` if all exited.
+    /// Refuses new closures and waits until every pool thread has run the queue and exited,
+    /// or `deadline` passes. `true` if all exited. Called from one of the pool's own threads
+    /// (a closure dropping its runtime), it does not wait for that thread.
     pub(crate) fn shutdown(&self, deadline: Option<Instant>) -> bool {
         let inner = &self.spawner.inner;
         let mut shared = lock(&inner.shared);
-        let queued = if shared.shutdown {
-            VecDeque::new()
-        } else {
-            shared.shutdown = true;
-            inner.work.notify_all();
-            std::mem::take(&mut shared.queue)
-        };
-        inner.queue_depth.store(0, Relaxed);
-        drop(shared);
-        for task in queued {
-            task.shutdown();
-        }
-        let mut shared = lock(&inner.shared);
-        while shared.num_threads > 0 {
+        shared.shutdown = true;
+        inner.work.notify_all();
+        let me = usize::from(POOL.try_with(Cell::get).is_ok_and(|p| ptr::eq(p, &**inner)));
+        while shared.num_threads > me {
             match deadline {
                 None => shared = inner.exited.wait(shared).unwrap_or_else(|e| e.into_inner()),
                 Some(deadline) => {
@@ -230,6 +229,7 @@ impl Spawner {
         let inner = self.inner.clone();
         let rt = rt.clone();
         self.inner.threads.builder().spawn(move || {
+            POOL.with(|p| p.set(Arc::as_ptr(&inner)));
             if let Some(f) = &inner.threads.on_start {
                 f();
             }
@@ -267,7 +267,8 @@ impl Spawner {
 }
 
 impl Inner {
-    /// A pool thread: run queued closures; idle up to `keep_alive`; exit on shutdown.
+    /// A pool thread: run queued closures; idle up to `keep_alive`; exit on shutdown once the
+    /// queue is empty.
     fn run(&self) {
         let mut shared = lock(&self.shared);
         'work: loop {
@@ -296,7 +297,14 @@ impl Inner {
                     shared.num_notify -= 1;
                     continue 'work;
                 }
-                if shared.shutdown || Instant::now() >= deadline {
+                if shared.shutdown {
+                    shared.num_idle -= 1;
+                    self.num_idle.store(shared.num_idle, Relaxed);
+                    // Closures queued before the shutdown are still run (by this thread,
+                    // if no busy one gets to them first); then it exits.
+                    continue 'work;
+                }
+                if Instant::now() >= deadline {
                     shared.num_idle -= 1;
                     self.num_idle.store(shared.num_idle, Relaxed);
                     return;

@@ -19,12 +19,13 @@ pub(crate) use corium_reactor::{Driver, EnterGuard, Handle as DriverHandle};
 pub(crate) fn new_driver(
     enable_io: bool,
     enable_time: bool,
+    event_capacity: usize,
     pausable_clock: bool,
 ) -> io::Result<Driver> {
     Driver::new(corium_reactor::Config {
         enable_io,
         enable_time,
-        event_capacity: 1024,
+        event_capacity,
         pausable_clock,
     })
 }
@@ -152,6 +153,7 @@ mod fake {
     pub(crate) fn new_driver(
         _enable_io: bool,
         _enable_time: bool,
+        _event_capacity: usize,
         _pausable_clock: bool,
     ) -> io::Result<Driver> {
         Ok(Driver::new())

@@ -71,7 +71,9 @@ pub(crate) fn current() -> Handle {
 #[must_use = "the handle is current only while the guard lives"]
 pub struct EnterGuard {
     previous: Option<Handle>,
-    _not_send: PhantomData<*const ()>,
+    /// `!Send` (it restores *this* thread's context) but `Sync` (a shared reference can do
+    /// nothing with it), as tokio's guard: a mutex guard has exactly these auto traits.
+    _not_send: PhantomData<std::sync::MutexGuard<'static, ()>>,
 }
 
 impl Drop for EnterGuard {

@@ -174,9 +174,20 @@ pub use scheduled_io::ScheduledIo;
 /// thread comes from.
 #[doc(hidden)]
 pub use trace::{wake_cause as __trace_wake_cause, WakeCause as __TraceWakeCause};
+pub use wake_list::waker_panic_count;
 
 /// The interest a source is registered for (the selector's own type).
 pub use corium_selector_sys::Interest;
+
+/// Whether `err` is one of the two errors of a shut-down reactor (see [Shutdown](crate#shutdown)):
+/// a readiness operation's, or a registration's.
+pub fn is_shutdown_error(err: &std::io::Error) -> bool {
+    err.kind() == std::io::ErrorKind::Other
+        && err.get_ref().is_some_and(|inner| {
+            let msg = inner.to_string();
+            msg == SHUTDOWN_MESSAGE || msg == REGISTER_AFTER_SHUTDOWN_MESSAGE
+        })
+}
 
 /// Message of the error every readiness operation returns after [`Handle::shutdown`].
 pub(crate) const SHUTDOWN_MESSAGE: &str = "A corium runtime is being shut down";

@@ -215,3 +215,31 @@ impl Drop for WorkerHold {
         self.release();
     }
 }
+
+/// Polls `fut` once: its output if it was ready, `None` if it is pending (its waker stays
+/// registered with whatever it waits on).
+pub async fn poll_once<F: Future + Unpin>(fut: F) -> Option<F::Output> {
+    let mut fut = fut;
+    std::future::poll_fn(move |cx| {
+        Poll::Ready(match Pin::new(&mut fut).poll(cx) {
+            Poll::Ready(v) => Some(v),
+            Poll::Pending => None,
+        })
+    })
+    .await
+}
+
+/// Waits (bounded: [`WATCHDOG`]) until `cond` holds, for values the runtime updates just
+/// after the event a test can observe (a task leaves the alive count right after its
+/// `JoinHandle` is woken, not before).
+#[track_caller]
+pub fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + WATCHDOG;
+    while !cond() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}

@@ -37,10 +37,14 @@ pub struct Builder {
     thread_keep_alive: Duration,
     on_thread_start: Option<Callback>,
     on_thread_stop: Option<Callback>,
+    on_thread_park: Option<Callback>,
+    on_thread_unpark: Option<Callback>,
     enable_io: bool,
     enable_time: bool,
     event_interval: u32,
     global_queue_interval: u32,
+    max_io_events_per_tick: usize,
+    disable_lifo_slot: bool,
     start_paused: bool,
 }
 
@@ -108,10 +112,14 @@ impl Builder {
             thread_keep_alive: Duration::from_secs(10),
             on_thread_start: None,
             on_thread_stop: None,
+            on_thread_park: None,
+            on_thread_unpark: None,
             enable_io: false,
             enable_time: false,
             event_interval: 61,
             global_queue_interval: 61,
+            max_io_events_per_tick: 1024,
+            disable_lifo_slot: false,
             start_paused: false,
         }
     }
@@ -212,6 +220,52 @@ impl Builder {
         self
     }
 
+    /// Runs on a worker thread (or, for the current-thread flavour, the thread in `block_on`)
+    /// right before it parks because it has no task to run.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    /// let parks = Arc::new(AtomicUsize::new(0));
+    /// let p = parks.clone();
+    /// let rt = corium_executor::runtime::Builder::new_current_thread()
+    ///     .on_thread_park(move || { p.fetch_add(1, Ordering::Relaxed); })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(async {
+    ///     // Waiting for the blocking pool parks the `block_on` thread.
+    ///     corium_executor::task::spawn_blocking(|| ()).await.unwrap();
+    /// });
+    /// assert!(parks.load(Ordering::Relaxed) >= 1);
+    /// ```
+    pub fn on_thread_park(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.on_thread_park = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs on a worker thread (or the `block_on` thread) right after it wakes from a park.
+    pub fn on_thread_unpark(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.on_thread_unpark = Some(Arc::new(f));
+        self
+    }
+
+    /// Most I/O events one driver turn takes from the selector (default 1024); the rest wait
+    /// for the next turn. `0` makes [`build`](Builder::build) fail.
+    pub fn max_io_events_per_tick(&mut self, capacity: usize) -> &mut Builder {
+        self.max_io_events_per_tick = capacity;
+        self
+    }
+
+    /// Multi-thread flavour: a task woken by a task of the same worker goes to the back of the
+    /// worker's queue instead of the LIFO slot (where it would run next). Fairer, usually
+    /// slower for request/response patterns. No effect on the current-thread flavour, which
+    /// has no LIFO slot. (tokio offers this only with `--cfg tokio_unstable`.)
+    pub fn disable_lifo_slot(&mut self) -> &mut Builder {
+        self.disable_lifo_slot = true;
+        self
+    }
+
     /// Enables the I/O driver (sockets).
     pub fn enable_io(&mut self) -> &mut Builder {
         self.enable_io = true;
@@ -248,8 +302,9 @@ impl Builder {
     /// workers.
     ///
     /// # Errors
-    /// `InvalidInput` if `worker_threads`, `max_blocking_threads`, `event_interval` or
-    /// `global_queue_interval` is 0; otherwise the error of creating the reactor (e.g. the
+    /// `InvalidInput` if `worker_threads`, `max_blocking_threads`, `event_interval`,
+    /// `global_queue_interval` or `max_io_events_per_tick` is 0 (tokio panics for some of
+    /// these; corium reports them as the error of `build`); otherwise the error of creating the reactor (e.g. the
     /// process is out of file descriptors) or of spawning a worker thread.
     pub fn build(&mut self) -> io::Result<Runtime> {
         let invalid = |what: &str| {
@@ -270,6 +325,9 @@ impl Builder {
         if self.global_queue_interval == 0 {
             return invalid("Builder::global_queue_interval");
         }
+        if self.max_io_events_per_tick == 0 {
+            return invalid("Builder::max_io_events_per_tick");
+        }
         let threads = ThreadConfig {
             name: self.thread_name.clone(),
             stack_size: self.thread_stack_size,
@@ -279,6 +337,10 @@ impl Builder {
         let config = Config {
             global_queue_interval: self.global_queue_interval,
             event_interval: self.event_interval,
+            disable_lifo_slot: self.disable_lifo_slot,
+            on_park: self.on_thread_park.clone(),
+            on_unpark: self.on_thread_unpark.clone(),
+            id: next_runtime_id(),
         };
         if self.start_paused && !self.enable_time {
             return Err(io::Error::new(
@@ -290,7 +352,12 @@ impl Builder {
         // Only where one thread runs every task can the driver tell that nothing is runnable,
         // which a paused clock's auto-advance relies on.
         let pausable_clock = self.kind == Kind::CurrentThread;
-        let driver = driver::new_driver(self.enable_io, self.enable_time, pausable_clock)?;
+        let driver = driver::new_driver(
+            self.enable_io,
+            self.enable_time,
+            self.max_io_events_per_tick,
+            pausable_clock,
+        )?;
         if self.start_paused {
             let _reactor = driver.handle().enter();
             corium_reactor::time::pause();
@@ -314,6 +381,13 @@ impl Builder {
         };
         Ok(Runtime::from_parts(handle, flavor, blocking))
     }
+}
+
+/// A process-unique runtime id; never 0.
+fn next_runtime_id() -> std::num::NonZeroU64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let id = NEXT.fetch_add(1, Relaxed);
+    std::num::NonZeroU64::new(id).expect("runtime ids exhausted (2^64 runtimes)")
 }
 
 impl Builder {
@@ -347,6 +421,8 @@ impl fmt::Debug for Builder {
             .field("enable_time", &self.enable_time)
             .field("event_interval", &self.event_interval)
             .field("global_queue_interval", &self.global_queue_interval)
+            .field("max_io_events_per_tick", &self.max_io_events_per_tick)
+            .field("disable_lifo_slot", &self.disable_lifo_slot)
             .field("start_paused", &self.start_paused)
             .finish_non_exhaustive()
     }

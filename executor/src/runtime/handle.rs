@@ -7,6 +7,7 @@ use crate::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::num::NonZeroU64;
 
 /// A reference to a runtime: spawn onto it, block on it, enter it, read its metrics.
 ///
@@ -16,6 +17,18 @@ use std::marker::PhantomData;
 #[derive(Clone)]
 pub struct Handle {
     pub(crate) inner: scheduler::Handle,
+}
+
+/// An opaque id of a runtime, unique among the runtimes of this process
+/// ([`Handle::id`]). Printed, it is a number; nothing else about it is promised. (tokio has
+/// it only with `--cfg tokio_unstable`; corium's is always there.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id(NonZeroU64);
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
 /// Which scheduler a runtime uses.
@@ -29,16 +42,22 @@ pub enum RuntimeFlavor {
 }
 
 /// Keeps a runtime current on this thread; restores the previous one when dropped.
-/// Guards must be dropped in the reverse order of their creation.
+///
+/// # Panics
+/// Guards must be dropped in the reverse order of their creation. Dropping one while a guard
+/// created after it is still alive (or inside a `block_on` that began after it) panics: it
+/// would leave the wrong runtime current.
 #[must_use = "the runtime is current only while the guard lives"]
 pub struct EnterGuard<'a> {
     // A local runtime's set (see `LocalRuntime::enter`), left first.
-    pub(super) _local: Option<crate::task::LocalEnterGuard<'a>>,
+    pub(super) _local: Option<crate::task::local::SavedLocal>,
     // Fields drop in order: the reactor context (entered last) is restored first.
     _reactor: crate::driver::EnterGuard,
     _current: context::SetCurrentGuard,
     // Thread-bound (it restores a thread-local) and tied to the handle's borrow.
-    _marker: PhantomData<(&'a Handle, *const ())>,
+    // `!Send` (it restores this thread's context) but `Sync`, as tokio's guard: a mutex
+    // guard has exactly these auto traits.
+    _marker: PhantomData<(&'a Handle, std::sync::MutexGuard<'static, ()>)>,
 }
 
 impl Handle {
@@ -129,6 +148,20 @@ impl Handle {
         RuntimeMetrics::new(self.clone())
     }
 
+    /// This runtime's id: unique among the runtimes of this process, equal for every handle of
+    /// the same runtime.
+    ///
+    /// # Examples
+    /// ```
+    /// use corium_executor::runtime::Runtime;
+    /// let (a, b) = (Runtime::new().unwrap(), Runtime::new().unwrap());
+    /// assert_eq!(a.handle().id(), a.handle().clone().id());
+    /// assert_ne!(a.handle().id(), b.handle().id());
+    /// ```
+    pub fn id(&self) -> Id {
+        Id(self.inner.config().id)
+    }
+
     /// The scheduler flavour.
     pub fn runtime_flavor(&self) -> RuntimeFlavor {
         match self.inner {
@@ -143,6 +176,17 @@ impl fmt::Debug for Handle {
         f.debug_struct("Handle")
             .field("flavor", &self.runtime_flavor())
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for EnterGuard<'_> {
+    fn drop(&mut self) {
+        // Restoring from a guard that is not the innermost would make a runtime current that
+        // the inner guards (or an inner `block_on`) do not expect, or none at all: refuse.
+        // The fields still restore on the way out; the panic is what tells the user.
+        if !self._current.is_innermost() && !std::thread::panicking() {
+            panic!("{}", context::ENTER_OUT_OF_ORDER);
+        }
     }
 }
 

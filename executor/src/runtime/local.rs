@@ -126,7 +126,7 @@ impl LocalRuntime {
     /// `spawn_local` work without `block_on` (local tasks run at the next `block_on`).
     pub fn enter(&self) -> EnterGuard<'_> {
         let mut guard = self.rt().enter();
-        guard._local = Some(self.local().enter());
+        guard._local = Some(self.local().enter_saved());
         guard
     }
 

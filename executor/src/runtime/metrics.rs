@@ -3,6 +3,7 @@
 use super::Handle;
 use crate::scheduler::{self, stats::WorkerMetrics};
 use std::fmt;
+use std::time::Duration;
 
 /// Reads a runtime's counters; cheap to create and to call (relaxed loads of per-worker,
 /// cache-padded counters that the workers update without atomic read-modify-writes).
@@ -29,6 +30,7 @@ impl RuntimeMetrics {
         RuntimeMetrics { handle }
     }
 
+    #[track_caller]
     fn worker(&self, worker: usize) -> &WorkerMetrics {
         match &self.handle.inner {
             scheduler::Handle::CurrentThread(h) => {
@@ -57,7 +59,9 @@ impl RuntimeMetrics {
         }
     }
 
-    /// Tasks spawned and not yet completed.
+    /// Tasks spawned and not yet completed. A task leaves this count when the runtime releases
+    /// it, just *after* its `JoinHandle` is woken: read right after awaiting the handle, the
+    /// finished task may still be counted for a moment (as in tokio).
     pub fn num_alive_tasks(&self) -> usize {
         match &self.handle.inner {
             scheduler::Handle::CurrentThread(h) => h.num_alive_tasks(),
@@ -69,31 +73,48 @@ impl RuntimeMetrics {
     ///
     /// # Panics
     /// If `worker >= num_workers()` (as every `worker_*` method).
+    #[track_caller]
     pub fn worker_poll_count(&self, worker: usize) -> u64 {
         self.worker(worker).polls.get()
     }
 
     /// Successful steal operations by `worker` (from a sibling or the injection queue).
+    #[track_caller]
     pub fn worker_steal_operations(&self, worker: usize) -> u64 {
         self.worker(worker).steal_operations.get()
     }
 
     /// Tasks `worker` obtained by stealing.
+    #[track_caller]
     pub fn worker_steal_count(&self, worker: usize) -> u64 {
         self.worker(worker).stolen_tasks.get()
     }
 
     /// Times `worker` parked (went to sleep).
+    #[track_caller]
     pub fn worker_park_count(&self, worker: usize) -> u64 {
         self.worker(worker).parks.get()
     }
 
     /// Times `worker` woke from a park.
+    #[track_caller]
     pub fn worker_unpark_count(&self, worker: usize) -> u64 {
         self.worker(worker).unparks.get()
     }
 
+    /// Times `worker` parked plus times it woke: tokio's combined count, odd while the worker
+    /// is parked (the park is counted as it begins, the wake as it ends).
+    #[track_caller]
+    pub fn worker_park_unpark_count(&self, worker: usize) -> u64 {
+        let w = self.worker(worker);
+        // Wake read first: read the other way round, a wake landing in between could show an
+        // odd count for a worker that is running.
+        let unparks = w.unparks.get();
+        w.parks.get() + unparks
+    }
+
     /// Tasks in `worker`'s local queue right now.
+    #[track_caller]
     pub fn worker_local_queue_depth(&self, worker: usize) -> usize {
         match &self.handle.inner {
             scheduler::Handle::CurrentThread(_) => self
@@ -108,18 +129,35 @@ impl RuntimeMetrics {
     }
 
     /// Tasks `worker` ran from its LIFO slot.
+    #[track_caller]
     pub fn worker_lifo_hits(&self, worker: usize) -> u64 {
         self.worker(worker).lifo_hits.get()
     }
 
     /// Polls on `worker` that ended because the cooperative budget ran out.
+    #[track_caller]
     pub fn worker_budget_forced_yield_count(&self, worker: usize) -> u64 {
         self.worker(worker).budget_forced_yields.get()
     }
 
     /// Tasks `worker` moved to the injection queue because its local queue was full.
+    #[track_caller]
     pub fn worker_overflow_count(&self, worker: usize) -> u64 {
         self.worker(worker).overflows.get()
+    }
+
+    /// Tasks in the global queue: tokio's name for
+    /// [`injection_queue_depth`](RuntimeMetrics::injection_queue_depth).
+    pub fn global_queue_depth(&self) -> usize {
+        self.injection_queue_depth()
+    }
+
+    /// Time `worker` spent not parked (running tasks, polling the driver without blocking,
+    /// searching for work), summed over its finished busy stretches: a stretch still running
+    /// is counted when the worker next parks.
+    #[track_caller]
+    pub fn worker_total_busy_duration(&self, worker: usize) -> Duration {
+        self.worker(worker).busy.total()
     }
 
     /// Tasks in the global injection queue (the remote queue of a current-thread runtime).

@@ -11,9 +11,10 @@ mod local;
 mod metrics;
 
 pub use self::builder::Builder;
-pub use self::handle::{EnterGuard, Handle, RuntimeFlavor};
+pub use self::handle::{EnterGuard, Handle, Id, RuntimeFlavor};
 pub use self::local::{LocalOptions, LocalRuntime};
 pub use self::metrics::RuntimeMetrics;
+pub use crate::context::is_driving_tasks;
 pub use crate::context::TryCurrentError;
 
 use crate::blocking::BlockingPool;
@@ -24,6 +25,23 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::time::{Duration, Instant};
+
+/// Whether `err` is the error an I/O resource returns because its runtime is shutting down
+/// (or has shut down): readiness operations on a registered socket, and registering a new one.
+///
+/// # Examples
+/// ```
+/// use corium_executor::runtime::{is_rt_shutdown_err, Runtime};
+///
+/// let rt = Runtime::new()?;
+/// let other = std::io::Error::other("something else");
+/// assert!(!is_rt_shutdown_err(&other));
+/// # drop(rt);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn is_rt_shutdown_err(err: &io::Error) -> bool {
+    corium_reactor::is_shutdown_error(err)
+}
 
 /// The flavour a runtime was built with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,7 +58,15 @@ pub(crate) enum Flavor {
 /// for the current-thread flavour, on the workers for the multi-thread one), shuts the reactor
 /// down, then waits for running blocking closures to return. A closure that never returns
 /// makes the drop wait forever; use [`shutdown_timeout`](Runtime::shutdown_timeout) or
-/// [`shutdown_background`](Runtime::shutdown_background) when that can happen.
+/// [`shutdown_background`](Runtime::shutdown_background) when that can happen. When drop
+/// returns, every file descriptor the runtime owns is closed (unless a [`Handle`], a task's
+/// [`JoinHandle`] or a socket still refers to it).
+///
+/// # Panics
+/// Dropping a runtime inside async code (within `block_on`, or on a runtime's worker thread)
+/// panics: waiting there for the runtime's threads can deadlock. The runtime is still shut
+/// down, in the background. Use [`shutdown_background`](Runtime::shutdown_background) there,
+/// or drop it inside [`spawn_blocking`](Handle::spawn_blocking).
 ///
 /// # Examples
 /// ```
@@ -128,7 +154,16 @@ impl Runtime {
     }
 
     /// Shuts down, waiting at most `timeout` for workers and blocking closures to finish.
-    /// Threads still busy at the deadline are left running, detached.
+    /// Threads still busy at the deadline are left running, detached. Blocking closures that
+    /// were spawned before the call still run, even those waiting in the pool's queue (tokio
+    /// runs most of those too, but may cancel one that no pool thread was woken for yet;
+    /// corium runs them all).
+    ///
+    /// # Panics
+    /// Inside async code (in `block_on` or on a runtime thread) with a non-zero `timeout`:
+    /// waiting there could deadlock. The runtime is shut down in the background first, as by
+    /// [`shutdown_background`](Runtime::shutdown_background), which is the call to use there.
+    #[track_caller]
     pub fn shutdown_timeout(mut self, timeout: Duration) {
         let deadline = Instant::now().checked_add(timeout);
         self.shutdown(Some(deadline.unwrap_or_else(far_future)));
@@ -136,19 +171,22 @@ impl Runtime {
 
     /// Shuts down without waiting for anything: tasks are cancelled (by the workers, in the
     /// background, for the multi-thread flavour) and running blocking closures are detached.
+    /// Unlike drop, this may be called inside async code.
     pub fn shutdown_background(mut self) {
         self.shutdown(Some(Instant::now()));
     }
 
+    #[track_caller]
     fn shutdown(&mut self, deadline: Option<Instant>) {
         if std::mem::replace(&mut self.shut_down, true) {
             return;
         }
-        // Dropped on one of its own threads (a task owning its runtime): waiting for the
-        // workers would wait for ourselves.
-        let on_own_thread =
-            context::with_current(|h| h.ptr_eq(&self.handle.inner)).unwrap_or(false);
-        let deadline = if on_own_thread {
+        // Waiting on a thread that drives tasks could wait for itself (a task owning its
+        // runtime) or for a blocking job that awaits one of this thread's tasks. Shut down
+        // without waiting, then say so (unless already unwinding: a second panic would abort).
+        let waits = deadline.is_none_or(|d| d > Instant::now());
+        let refused = waits && context::is_driving_tasks();
+        let deadline = if refused {
             Some(Instant::now())
         } else {
             deadline
@@ -161,6 +199,9 @@ impl Runtime {
             }
         }
         self.blocking.shutdown(deadline);
+        if refused && !std::thread::panicking() {
+            panic!("{}", context::DROP_IN_ASYNC);
+        }
     }
 }
 

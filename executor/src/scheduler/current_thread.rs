@@ -196,6 +196,7 @@ impl Handle {
     ) -> F::Output {
         // Puts the core back (and the previous LOCAL) even if a poll of `future` panics.
         let mut guard = CoreGuard::install(self, core);
+        self.shared.metrics.busy.start();
         let core = guard.core();
         let waker = Waker::from(self.clone());
         let mut task_cx = TaskContext::from_waker(&waker);
@@ -216,8 +217,8 @@ impl Handle {
                 if let (Poll::Ready(out), _) = coop::budget(|| future.as_mut().poll(&mut task_cx)) {
                     return out;
                 }
-                // Saturating: a task's yield can break out of the loop below with the count
-                // already at 0 (the driver turn is then due right away, not 2^32 polls later).
+                // Saturating: a yield may have sent us here with the count already at 0, which
+                // the inner loop then serves first.
                 until_driver = until_driver.saturating_sub(1);
             }
             loop {
@@ -283,7 +284,11 @@ impl Handle {
         let driver = guard.as_mut().and_then(|guard| {
             // Taken out before it is dropped: dropping an entry may wake another task, which
             // pushes onto the queue again.
-            let tasks = LOCAL.with(|l| l.value().take());
+            let tasks = LOCAL.try_with(|l| l.value().take());
+            drop(tasks);
+            // Not installed when the thread-local was already destroyed (a runtime dropped by
+            // another thread-local's destructor): then the queue is still in the core.
+            let tasks = std::mem::take(&mut guard.core().tasks);
             drop(tasks);
             guard.core().driver.take()
         });
@@ -388,7 +393,11 @@ impl Handle {
             return false;
         }
         shared.metrics.parks.incr();
+        self.config.before_park();
+        shared.metrics.busy.stop();
         core.park.park(core.driver.as_mut());
+        shared.metrics.busy.start();
+        self.config.after_unpark();
         shared.metrics.unparks.incr();
         true
     }
@@ -452,15 +461,18 @@ struct CoreGuard<'a> {
 }
 
 impl<'a> CoreGuard<'a> {
+    /// Installs the queue in [`LOCAL`]; if the thread-local is already destroyed (thread
+    /// exit), the queue stays in the core and wakes on this thread take the remote path.
     fn install(handle: &'a Arc<Handle>, mut core: Box<Core>) -> CoreGuard<'a> {
-        let tasks = std::mem::take(&mut core.tasks);
-        let (prev_owner, prev_tasks) = LOCAL.with(|l| {
+        let installed = LOCAL.try_with(|l| {
+            let tasks = std::mem::take(&mut core.tasks);
             (
                 l.set_owner(Arc::as_ptr(handle)),
                 // Never borrowed here: queue borrows are statement-long and take no user code.
                 l.value().replace(tasks),
             )
         });
+        let (prev_owner, prev_tasks) = installed.unwrap_or((std::ptr::null(), VecDeque::new()));
         CoreGuard {
             handle,
             core: Some(core),
@@ -481,6 +493,7 @@ impl Drop for CoreGuard<'_> {
         let Some(mut core) = self.core.take() else {
             return;
         };
+        self.handle.shared.metrics.busy.stop();
         let prev_tasks = std::mem::take(&mut self.prev_tasks);
         // On thread exit the slot may already be gone (and the queue dropped with it).
         if let Ok(tasks) = LOCAL.try_with(|l| {
@@ -546,7 +559,7 @@ mod tests {
     }
 
     #[test]
-    fn dropping_another_runtime_inside_block_on_keeps_this_ones_queue() {
+    fn shutting_another_runtime_down_inside_block_on_keeps_this_ones_queue() {
         let outer = current_thread();
         let inner = current_thread();
         let ran = Arc::new(AtomicBool::new(false));
@@ -561,8 +574,9 @@ mod tests {
                 std::future::pending::<()>().await
             }));
             // The inner runtime's shutdown runs here, with its own queue installed on this
-            // thread for the time being.
-            drop(inner);
+            // thread for the time being (in the background: a plain drop inside async code
+            // panics, as it could deadlock).
+            inner.shutdown_background();
             assert!(
                 dropped.load(SeqCst),
                 "the inner runtime's task was not cancelled"

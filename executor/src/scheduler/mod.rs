@@ -17,17 +17,44 @@ pub(crate) mod stats;
 
 use crate::blocking;
 use crate::driver::DriverHandle;
+use crate::runtime::builder::Callback;
 use crate::task::{Id, JoinHandle};
 use std::future::Future;
 use std::sync::Arc;
 
 /// Tuning shared by both flavours.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone)]
 pub(crate) struct Config {
     /// Every this many ticks the injector (or remote queue) is checked before the local one.
     pub(crate) global_queue_interval: u32,
     /// Every this many ticks the driver is polled without blocking.
     pub(crate) event_interval: u32,
+    /// Multi-thread only: wakes go to the back of the local queue, never to the LIFO slot.
+    pub(crate) disable_lifo_slot: bool,
+    /// Run by a worker (or the `block_on` thread) right before it parks...
+    pub(crate) on_park: Option<Callback>,
+    /// ...and right after it wakes.
+    pub(crate) on_unpark: Option<Callback>,
+    /// This runtime's id (see `runtime::Id`).
+    pub(crate) id: std::num::NonZeroU64,
+}
+
+impl Config {
+    /// Runs the park hook, if any.
+    #[inline]
+    pub(crate) fn before_park(&self) {
+        if let Some(f) = &self.on_park {
+            f();
+        }
+    }
+
+    /// Runs the unpark hook, if any.
+    #[inline]
+    pub(crate) fn after_unpark(&self) {
+        if let Some(f) = &self.on_unpark {
+            f();
+        }
+    }
 }
 
 /// A handle to either scheduler.
@@ -58,18 +85,17 @@ impl Handle {
         }
     }
 
+    pub(crate) fn config(&self) -> &Config {
+        match self {
+            Handle::CurrentThread(h) => &h.config,
+            Handle::MultiThread(h) => &h.config,
+        }
+    }
+
     pub(crate) fn blocking_spawner(&self) -> &blocking::Spawner {
         match self {
             Handle::CurrentThread(h) => &h.blocking,
             Handle::MultiThread(h) => &h.blocking,
-        }
-    }
-
-    pub(crate) fn ptr_eq(&self, other: &Handle) -> bool {
-        match (self, other) {
-            (Handle::CurrentThread(a), Handle::CurrentThread(b)) => Arc::ptr_eq(a, b),
-            (Handle::MultiThread(a), Handle::MultiThread(b)) => Arc::ptr_eq(a, b),
-            _ => false,
         }
     }
 }

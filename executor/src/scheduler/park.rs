@@ -265,7 +265,7 @@ mod tests {
 
     #[test]
     fn unpark_reaches_a_driver_sleeper_through_the_driver_handle() {
-        let mut driver = crate::driver::new_driver(true, true, false).unwrap();
+        let mut driver = crate::driver::new_driver(true, true, 1024, false).unwrap();
         let mut parker = Parker::new(Some(driver.handle()));
         let unparker = parker.unparker();
         let t = std::thread::spawn(move || {
@@ -301,7 +301,7 @@ mod loom_tests {
     #[test]
     fn loom_unpark_reaches_a_driver_parker() {
         loom::model(|| {
-            let mut driver = new_driver(true, true, false).unwrap();
+            let mut driver = new_driver(true, true, 1024, false).unwrap();
             let mut parker = Parker::new(Some(driver.handle()));
             let unparker = parker.unparker();
             let t = thread::spawn(move || unparker.unpark());
@@ -315,7 +315,7 @@ mod loom_tests {
         // As the multi-thread scheduler parks: whoever wins the try_lock sleeps in the driver,
         // the other on its condvar; a single unpark each must wake both.
         loom::model(|| {
-            let driver = new_driver(true, true, false).unwrap();
+            let driver = new_driver(true, true, 1024, false).unwrap();
             let handle = driver.handle();
             let driver = Arc::new(Mutex::new(Some(driver)));
             let mut unparkers = Vec::new();

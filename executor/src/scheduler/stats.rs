@@ -5,6 +5,8 @@
 //! on other threads see a value that is at most a few events old.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// Aligns `T` to its own pair of cache lines (adjacent-line prefetch makes 64 bytes too few on
 /// x86-64), so counters of different workers never share a line.
@@ -59,7 +61,54 @@ pub(crate) struct WorkerMetrics {
     pub(crate) budget_forced_yields: Counter,
     /// Tasks moved to the injection queue because the local queue was full.
     pub(crate) overflows: Counter,
+    /// Time spent not parked.
+    pub(crate) busy: BusyTime,
     /// Gauge: tasks in the local queue (current-thread only; the work-stealing queue reports its
     /// own length).
     pub(crate) local_queue_depth: AtomicUsize,
+}
+
+/// A worker's busy time: the sum of its stretches between waking up and parking. One writer
+/// (the worker); a stretch still running is not included in [`total`](BusyTime::total).
+#[derive(Default)]
+pub(crate) struct BusyTime {
+    total_nanos: AtomicU64,
+    /// Nanoseconds since [`epoch`] when the current stretch began; 0 while parked.
+    since: AtomicU64,
+}
+
+/// The origin of [`BusyTime`]'s timestamps.
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+fn nanos_since_epoch() -> u64 {
+    let e = epoch();
+    u64::try_from(e.elapsed().as_nanos())
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
+
+impl BusyTime {
+    /// The worker woke up (or started).
+    pub(crate) fn start(&self) {
+        self.since.store(nanos_since_epoch(), Relaxed);
+    }
+
+    /// The worker is about to park (or stop).
+    pub(crate) fn stop(&self) {
+        let since = self.since.load(Relaxed);
+        if since == 0 {
+            return;
+        }
+        self.since.store(0, Relaxed);
+        let spent = nanos_since_epoch().saturating_sub(since);
+        let total = self.total_nanos.load(Relaxed);
+        self.total_nanos.store(total.saturating_add(spent), Relaxed);
+    }
+
+    pub(crate) fn total(&self) -> Duration {
+        Duration::from_nanos(self.total_nanos.load(Relaxed))
+    }
 }

@@ -24,7 +24,10 @@ use std::task::{Context, Poll, Waker};
 /// ```
 pub struct JoinHandle<T> {
     raw: RawTask,
-    _output: PhantomData<T>,
+    /// `Send` and `Sync` exactly when `T: Send` (as tokio's): the output moves to whoever
+    /// awaits the handle, and a shared `&JoinHandle` only reads the task's state
+    /// (`is_finished`, `abort`, ...), never the output. A `Mutex<T>` has those auto traits.
+    _output: PhantomData<std::sync::Mutex<T>>,
 }
 
 impl<T> UnwindSafe for JoinHandle<T> {}

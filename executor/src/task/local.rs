@@ -180,6 +180,44 @@ impl LocalSet {
     }
 }
 
+impl LocalSet {
+    /// [`enter`](LocalSet::enter) for a guard that must stay `Sync` (the runtime's
+    /// `EnterGuard`, as tokio's is): the previous set waits on a thread-local stack instead of
+    /// inside the guard, which then holds no `Rc`.
+    pub(crate) fn enter_saved(&self) -> SavedLocal {
+        let prev = set_current(Some(self.context.clone()));
+        // During thread teardown there is no stack: nothing to restore later either.
+        let _ = SAVED.try_with(|saved| saved.borrow_mut().push(prev));
+        SavedLocal(())
+    }
+}
+
+#[cfg(not(loom))]
+std::thread_local! {
+    /// The sets [`SavedLocal`] guards replaced, innermost last.
+    static SAVED: RefCell<Vec<Option<Rc<Context>>>> = const { RefCell::new(Vec::new()) };
+}
+
+#[cfg(loom)]
+loom::thread_local! {
+    static SAVED: RefCell<Vec<Option<Rc<Context>>>> = RefCell::new(Vec::new());
+}
+
+/// From [`LocalSet::enter_saved`]: restores the previous set when dropped. Guards nest; the
+/// runtime's `EnterGuard`, which holds this, already panics when dropped out of order.
+pub(crate) struct SavedLocal(());
+
+impl Drop for SavedLocal {
+    fn drop(&mut self) {
+        let prev = SAVED
+            .try_with(|saved| saved.borrow_mut().pop())
+            .ok()
+            .flatten()
+            .flatten();
+        set_current(prev);
+    }
+}
+
 impl Default for LocalSet {
     fn default() -> LocalSet {
         LocalSet::new()

@@ -40,7 +40,7 @@ mod id;
 mod join;
 mod join_set;
 pub(crate) mod list;
-mod local;
+pub(crate) mod local;
 mod raw;
 pub(crate) mod state;
 mod task_local;

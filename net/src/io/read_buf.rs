@@ -138,6 +138,7 @@ impl<'a> ReadBuf<'a> {
     ///
     /// If `n > self.remaining()`.
     #[inline]
+    #[track_caller]
     pub fn initialize_unfilled_to(&mut self, n: usize) -> &mut [u8] {
         assert!(
             n <= self.remaining(),
@@ -172,6 +173,7 @@ impl<'a> ReadBuf<'a> {
     ///
     /// If the filled part would grow past the initialised part (`filled + n > initialized`).
     #[inline]
+    #[track_caller]
     pub fn advance(&mut self, n: usize) {
         let new = self
             .filled
@@ -186,6 +188,7 @@ impl<'a> ReadBuf<'a> {
     ///
     /// If `n > initialized().len()`: only initialised bytes may count as data.
     #[inline]
+    #[track_caller]
     pub fn set_filled(&mut self, n: usize) {
         assert!(
             n <= self.initialized,
@@ -205,6 +208,7 @@ impl<'a> ReadBuf<'a> {
     /// initialised (typically because the caller wrote them through
     /// [`unfilled_mut`](ReadBuf::unfilled_mut)), and `n <= remaining()`.
     #[inline]
+    #[track_caller]
     pub unsafe fn assume_init(&mut self, n: usize) {
         assert!(
             n <= self.remaining(),
@@ -223,6 +227,7 @@ impl<'a> ReadBuf<'a> {
     ///
     /// If `data.len() > remaining()`.
     #[inline]
+    #[track_caller]
     pub fn put_slice(&mut self, data: &[u8]) {
         assert!(
             data.len() <= self.remaining(),

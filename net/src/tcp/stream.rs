@@ -418,8 +418,16 @@ impl TcpStream {
     }
 
     /// `shutdown(2)` on the socket, shared by the stream and its halves.
+    ///
+    /// `NotConnected` becomes `Ok(())`: the kernel answers it when the connection is already
+    /// gone (the peer reset it, or the socket was shut down before, depending on the OS), and
+    /// then the direction is as shut down as it will ever be. Without this, whether a shutdown
+    /// fails would depend on whether a reset happened to arrive first. tokio does the same.
     pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
+        match self.io.get_ref().shutdown(how) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            other => other,
+        }
     }
 
     /// The read of `AsyncRead`, by shared reference (the halves read through it).
@@ -497,7 +505,9 @@ impl AsyncWrite for TcpStream {
         Poll::Ready(Ok(()))
     }
 
-    /// Shuts down the write direction (the peer reads end of stream); reading goes on.
+    /// Shuts down the write direction (the peer reads end of stream); reading goes on. A
+    /// stream whose connection is already gone (reset by the peer) or already shut down
+    /// returns `Ok(())`.
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(self.shutdown_std(Shutdown::Write))
     }

@@ -123,14 +123,17 @@ impl From<Instant> for std::time::Instant {
 impl Add<Duration> for Instant {
     type Output = Instant;
 
+    #[track_caller]
     fn add(self, rhs: Duration) -> Instant {
-        Instant::from_std(self.std + rhs)
+        self.checked_add(rhs)
+            .expect("overflow when adding a duration to an instant")
     }
 }
 
 impl AddAssign<Duration> for Instant {
+    #[track_caller]
     fn add_assign(&mut self, rhs: Duration) {
-        self.std += rhs;
+        *self = *self + rhs;
     }
 }
 
@@ -140,14 +143,17 @@ impl AddAssign<Duration> for Instant {
 impl Sub<Duration> for Instant {
     type Output = Instant;
 
+    #[track_caller]
     fn sub(self, rhs: Duration) -> Instant {
-        Instant::from_std(self.std - rhs)
+        self.checked_sub(rhs)
+            .expect("overflow when subtracting a duration from an instant")
     }
 }
 
 impl SubAssign<Duration> for Instant {
+    #[track_caller]
     fn sub_assign(&mut self, rhs: Duration) {
-        self.std -= rhs;
+        *self = *self - rhs;
     }
 }
 

@@ -55,7 +55,7 @@ pub use self::instant::Instant;
 pub use self::interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use self::sleep::{sleep, sleep_until, Sleep};
 pub use self::timeout::{timeout, timeout_at, Elapsed, Timeout};
-/// tokio's `time::Duration`: the standard library's, re-exported so `time::Duration` resolves.
+/// std's `Duration`, re-exported where tokio users look for it (`time::Duration`).
 pub use std::time::Duration;
 
 pub(crate) use self::shared::TimeShared;

@@ -296,7 +296,7 @@ impl TimeShared {
             }
             let cause = cause::set_cause(WakeCause::Timer);
             for waker in batch[..n].iter_mut().filter_map(Option::take) {
-                waker.wake();
+                crate::wake_list::wake_contained(waker, crate::wake_list::WakeSite::Timer);
             }
             drop(cause);
             if n < WAKE_BATCH {

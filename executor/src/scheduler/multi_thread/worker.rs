@@ -63,6 +63,9 @@ pub(crate) struct Shared {
 struct ExitState {
     live: usize,
     done: bool,
+    /// The worker threads, joined once `done`: a worker drops its last references to the
+    /// runtime (and with them the reactor's fds) after counting itself out.
+    threads: Vec<std::thread::JoinHandle<()>>,
 }
 
 /// What other threads may touch of a worker.
@@ -150,6 +153,7 @@ impl Shared {
             exit: Mutex::new(ExitState {
                 live: num_workers,
                 done: false,
+                threads: Vec::with_capacity(num_workers),
             }),
             exited: Condvar::new(),
         };
@@ -198,7 +202,29 @@ impl Shared {
         self.exited.notify_all();
     }
 
+    /// Waits until the last worker finished the shutdown, then joins the worker threads, so
+    /// that no worker still holds a reference to the runtime when this returns `true`.
     pub(super) fn wait_for_workers(&self, deadline: Option<Instant>) -> bool {
+        if !self.wait_for_done(deadline) {
+            return false;
+        }
+        let threads = std::mem::take(&mut lock(&self.exit).threads);
+        let me = std::thread::current().id();
+        for thread in threads {
+            // Past `done` a worker only drops what it holds and exits: the join is short.
+            if thread.thread().id() != me {
+                let _ = thread.join();
+            }
+        }
+        true
+    }
+
+    /// Remembers a started worker thread, to join at shutdown.
+    pub(super) fn add_thread(&self, thread: std::thread::JoinHandle<()>) {
+        lock(&self.exit).threads.push(thread);
+    }
+
+    fn wait_for_done(&self, deadline: Option<Instant>) -> bool {
         let mut exit = lock(&self.exit);
         // `done`, not `live == 0`: the last worker out drops the driver (closing the selector's
         // fds) after counting itself out, and "the runtime is gone" must include that.
@@ -277,7 +303,7 @@ impl Handle {
 
     #[inline]
     fn schedule_local(&self, core: &mut Core, task: Notified, is_yield: bool) {
-        if is_yield {
+        if is_yield || self.config.disable_lifo_slot {
             self.push_back_local(core, task);
             return;
         }
@@ -345,12 +371,14 @@ pub(super) fn spawn_thread(
     let handle = handle.clone();
     let on_start = threads.on_start.clone();
     let on_stop = threads.on_stop.clone();
-    threads.worker_builder(index).spawn(move || {
+    let shared_handle = handle.clone();
+    let thread = threads.worker_builder(index).spawn(move || {
         if let Some(f) = &on_start {
             f();
         }
         run(handle, take_core, on_stop);
     })?;
+    shared_handle.shared.add_thread(thread);
     Ok(())
 }
 
@@ -380,8 +408,11 @@ fn run(
             // Looked up once: every tick counts into it.
             metrics: &handle.shared.metrics[index],
         };
+        cx.metrics.busy.start();
+        let kept_core = cx.run();
+        cx.metrics.busy.stop();
         // `false`: the core left with `block_in_place`; its new thread shuts it down.
-        if cx.run() {
+        if kept_core {
             cx.shutdown_core();
         }
         drop(installed);
@@ -522,7 +553,11 @@ impl Context<'_> {
                 }
             }
             self.metrics.parks.incr();
+            handle.config.before_park();
+            self.metrics.busy.stop();
             self.park_timeout(false);
+            self.metrics.busy.start();
+            handle.config.after_unpark();
             self.metrics.unparks.incr();
             let mut core = self.core();
             // The worker slept (in the driver, or on its condvar while another worker held

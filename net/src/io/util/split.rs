@@ -68,6 +68,7 @@ impl<T> ReadHalf<T> {
     /// If `wr` was split from a different stream (check with
     /// [`is_pair_of`](ReadHalf::is_pair_of)). Mixing up halves is a bug in the caller, and
     /// the stream cannot be rebuilt from halves of two different streams.
+    #[track_caller]
     pub fn unsplit(self, wr: WriteHalf<T>) -> T
     where
         T: Unpin,
