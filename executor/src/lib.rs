@@ -68,7 +68,9 @@
 //!
 //! # Codemap
 //!
-//! `task/` (state word, cell, harness, wakers, join handles, owned-task list) ·
+//! `task/` (state word, cell, harness, wakers, join handles, owned-task list; `local.rs`
+//! `LocalSet`, `join_set.rs`, `task_local.rs`, `id.rs`, `coop.rs`, `block_in_place.rs`) ·
+//! `scheduler/multi_thread/handoff.rs` (`block_in_place`'s core hand-off) ·
 //! `scheduler/current_thread.rs` · `scheduler/multi_thread/{worker.rs, idle.rs}` ·
 //! `scheduler/park.rs` (parking protocol) · `blocking.rs` · `runtime/` (public API) ·
 //! `context.rs` (thread-local current runtime) · `trace.rs` (the single hook point for
