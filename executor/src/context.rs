@@ -112,9 +112,27 @@ impl Drop for SetCurrentGuard {
     }
 }
 
-/// Whether this thread is driving a runtime (inside `block_on`, or a worker), where blocking
-/// on the runtime's threads could deadlock.
-pub(crate) fn is_async_context() -> bool {
+/// Whether the current thread is driving async tasks: a runtime's worker thread, or a thread
+/// inside `Runtime::block_on` / `Handle::block_on`. Threads of the blocking pool
+/// (`spawn_blocking`) and plain std threads are not.
+///
+/// A call that blocks its thread until some task makes progress (`blocking_lock`,
+/// `blocking_recv`, ...) asks this first and refuses, with a panic, when it is `true`: blocking
+/// the thread that runs the very tasks it waits for would deadlock or stall them.
+///
+/// ```
+/// use corium_executor::runtime::{is_driving_tasks, Runtime};
+///
+/// assert!(!is_driving_tasks());
+/// let rt = Runtime::new()?;
+/// assert!(rt.block_on(async { is_driving_tasks() }));
+/// let on_blocking_pool = rt.block_on(async {
+///     corium_executor::task::spawn_blocking(is_driving_tasks).await.unwrap()
+/// });
+/// assert!(!on_blocking_pool);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn is_driving_tasks() -> bool {
     RUNTIME_ENTERED.try_with(Cell::get).unwrap_or(false)
 }
 

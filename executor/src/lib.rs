@@ -78,3 +78,13 @@ pub mod task;
 mod trace;
 
 pub use task::spawn;
+
+/// Support for the `corium` facade's macros (`select!`'s fair start); not a public API.
+#[doc(hidden)]
+pub mod __private {
+    /// A value in `0..n` (`n > 0`) from this thread's random generator (xorshift, no state to
+    /// pass around): what `select!` uses to choose which branch to poll first.
+    pub fn thread_rng_n(n: u32) -> u32 {
+        crate::scheduler::rand::thread_rng_n(n)
+    }
+}

@@ -12,6 +12,7 @@ mod metrics;
 pub use self::builder::Builder;
 pub use self::handle::{EnterGuard, Handle, Id, RuntimeFlavor};
 pub use self::metrics::RuntimeMetrics;
+pub use crate::context::is_driving_tasks;
 pub use crate::context::TryCurrentError;
 
 use crate::blocking::BlockingPool;
@@ -182,7 +183,7 @@ impl Runtime {
         // runtime) or for a blocking job that awaits one of this thread's tasks. Shut down
         // without waiting, then say so (unless already unwinding: a second panic would abort).
         let waits = deadline.is_none_or(|d| d > Instant::now());
-        let refused = waits && context::is_async_context();
+        let refused = waits && context::is_driving_tasks();
         let deadline = if refused {
             Some(Instant::now())
         } else {

@@ -69,7 +69,7 @@ impl UnixDatagram {
         Ok((UnixDatagram::new(a)?, UnixDatagram::new(b)?))
     }
 
-    fn new(sys: sys::UnixDatagram) -> io::Result<UnixDatagram> {
+    pub(crate) fn new(sys: sys::UnixDatagram) -> io::Result<UnixDatagram> {
         let io = PollEvented::new_with_interest(sys, Interest::READABLE | Interest::WRITABLE)?;
         Ok(UnixDatagram { io })
     }

@@ -1,0 +1,249 @@
+//! The message queue: a singly linked list of [`Block`]s, with no lock anywhere.
+//!
+//! * A sender claims the next index with one `fetch_add` on `tail_position`, walks from
+//!   `block_tail` to the block holding that index (linking new blocks as needed), writes its
+//!   slot and sets the slot's ready bit. Senders never wait for each other.
+//! * The receiver keeps its own index and head block, and reads a slot once its bit is set.
+//!   Messages are therefore received in the order their indices were claimed: per sender,
+//!   in send order.
+//! * Blocks are recycled, not freed: once every slot of a block is written, the sender that
+//!   moves `block_tail` past it records the tail index at that moment and marks the block
+//!   released. Every sender that could still hold a pointer to the block claimed an index
+//!   below that mark (`SeqCst` on the claim, the tail move and the mark's load makes this
+//!   exact), so once the receiver has read up to the mark, nobody can reach the block and the
+//!   receiver appends it at the tail again.
+
+use std::ptr::NonNull;
+use std::sync::atomic::Ordering::SeqCst;
+
+use super::block::{self, Block, Read, BLOCK_CAP};
+use crate::loom::{AtomicBool, AtomicPtr, AtomicUsize};
+
+/// The senders' half of the list (shared by every sender).
+pub(super) struct ListTx<T> {
+    /// The block the next claimed index is most likely in (never behind the receiver's head).
+    block_tail: AtomicPtr<Block<T>>,
+    /// The next index to claim.
+    tail_position: AtomicUsize,
+    /// Set once the end-of-stream mark has claimed its index (for `len`).
+    closed: AtomicBool,
+}
+
+/// The receiver's half (owned by the one receiver).
+pub(super) struct ListRx<T> {
+    /// The block holding `index`, or one before it.
+    head: NonNull<Block<T>>,
+    /// The next index to read.
+    index: usize,
+    /// The oldest block not yet recycled; `free_head..head` are read and wait for release.
+    free_head: NonNull<Block<T>>,
+}
+
+/// A new, empty list: its two halves share its first block.
+pub(super) fn list<T>() -> (ListTx<T>, ListRx<T>) {
+    let first = Block::alloc(0);
+    let tx = ListTx {
+        block_tail: AtomicPtr::new(first.as_ptr()),
+        tail_position: AtomicUsize::new(0),
+        closed: AtomicBool::new(false),
+    };
+    let rx = ListRx {
+        head: first,
+        index: 0,
+        free_head: first,
+    };
+    (tx, rx)
+}
+
+impl<T> ListTx<T> {
+    /// Appends `value`. Lock-free; never waits for another sender.
+    pub(super) fn push(&self, value: T) {
+        let index = self.tail_position.fetch_add(1, SeqCst);
+        let block = self.find_block(index);
+        // SAFETY: `index` is ours alone, and its block cannot be recycled before the receiver
+        // has read this slot (recycling needs the receiver past `index`).
+        unsafe { block.as_ref().write(block::offset(index), value) };
+    }
+
+    /// Marks the end of the stream: called once, after the last sender is gone.
+    pub(super) fn close(&self) {
+        let index = self.tail_position.fetch_add(1, SeqCst);
+        self.closed.store(true, SeqCst);
+        let block = self.find_block(index);
+        // SAFETY: the receiver never reads past `index`, so this block is never recycled.
+        unsafe { block.as_ref() }.tx_close();
+    }
+
+    /// The next index a sender will claim.
+    pub(super) fn tail_position(&self) -> usize {
+        self.tail_position.load(SeqCst)
+    }
+
+    /// Indices claimed and not yet read by a receiver at `index`: messages in the queue or
+    /// being written, not counting the end-of-stream mark.
+    pub(super) fn len_from(&self, index: usize) -> usize {
+        let claimed = self.tail_position().wrapping_sub(index);
+        if self.closed.load(SeqCst) {
+            claimed.saturating_sub(1)
+        } else {
+            claimed
+        }
+    }
+
+    /// The block that holds `index`, linking blocks as needed and moving `block_tail` forward
+    /// past blocks whose slots are all claimed.
+    fn find_block(&self, index: usize) -> NonNull<Block<T>> {
+        let start = block::block_start(index);
+        // SAFETY: `block_tail` always points to a live, linked block (see `reclaim`).
+        let mut block = unsafe { NonNull::new_unchecked(self.block_tail.load(SeqCst)) };
+        // Only the first sender to pass a block moves the tail; the others skip the CAS.
+        let mut may_advance = true;
+        loop {
+            // SAFETY: blocks between `block_tail` and our index are not recycled before the
+            // receiver reads our index (see the module docs), so `block` is alive.
+            let current = unsafe { block.as_ref() };
+            if current.start() == start {
+                return block;
+            }
+            let next = current.next().unwrap_or_else(|| self.grow(current));
+            // The tail may pass `current` only once every slot in it is *written*: a sender
+            // still writing there may have loaded the tail before it moved, but one that loads
+            // it later must never find the tail beyond its own block.
+            if may_advance && current.is_full() {
+                match self.block_tail.compare_exchange(
+                    block.as_ptr(),
+                    next.as_ptr(),
+                    SeqCst,
+                    SeqCst,
+                ) {
+                    Ok(_) => current.tx_release(self.tail_position.load(SeqCst)),
+                    Err(_) => may_advance = false,
+                }
+            } else {
+                may_advance = false;
+            }
+            block = next;
+        }
+    }
+
+    /// Links a new block after `last` (or finds the one another sender linked first).
+    #[cold]
+    fn grow(&self, last: &Block<T>) -> NonNull<Block<T>> {
+        let new = Block::alloc(last.start() + BLOCK_CAP);
+        match last.try_push_next(new) {
+            Ok(()) => new,
+            Err(winner) => {
+                // Someone linked first: put our block further down the list rather than
+                // wasting it.
+                self.append(new, winner);
+                winner
+            }
+        }
+    }
+
+    /// Appends the unreachable block `new` at the end of the list that continues from `from`.
+    fn append(&self, new: NonNull<Block<T>>, mut from: NonNull<Block<T>>) {
+        loop {
+            // SAFETY: `from` is reachable from the tail, so alive (see `find_block`).
+            let at = unsafe { from.as_ref() };
+            // SAFETY: `new` is unreachable, so ours to set up.
+            unsafe { new.as_ref() }.set_start(at.start() + BLOCK_CAP);
+            match at.try_push_next(new) {
+                Ok(()) => return,
+                Err(next) => from = next,
+            }
+        }
+    }
+
+    /// Gives a fully read, released block back to the senders: reset and appended after the
+    /// current tail, up to three tries, else freed.
+    ///
+    /// # Safety
+    /// Nobody can reach `block` (the receiver checked its release mark) and it holds no message.
+    unsafe fn reclaim(&self, block: NonNull<Block<T>>) {
+        // SAFETY: per the contract the block is ours alone.
+        let reused = unsafe { block.as_ref() };
+        reused.reset();
+        // SAFETY: `block_tail` is always a live block.
+        let mut at = unsafe { NonNull::new_unchecked(self.block_tail.load(SeqCst)) };
+        for _ in 0..3 {
+            // SAFETY: reachable from the tail, so alive.
+            let tail = unsafe { at.as_ref() };
+            reused.set_start(tail.start() + BLOCK_CAP);
+            match tail.try_push_next(block) {
+                Ok(()) => return,
+                Err(next) => at = next,
+            }
+        }
+        // SAFETY: still unreachable (every link attempt failed) and empty.
+        unsafe { Block::free(block) };
+    }
+}
+
+impl<T> ListRx<T> {
+    /// Takes the next message, `Closed` at the end of the stream, or `None` if the next
+    /// message is not written yet.
+    pub(super) fn pop(&mut self, tx: &ListTx<T>) -> Option<Read<T>> {
+        if !self.advance_head() {
+            return None;
+        }
+        self.recycle(tx);
+        // SAFETY: `head` holds `index` (just advanced) and is alive until we recycle it.
+        let read = unsafe { self.head.as_ref().read(block::offset(self.index)) };
+        if let Some(Read::Value(_)) = read {
+            self.index = self.index.wrapping_add(1);
+        }
+        read
+    }
+
+    /// The next index to read.
+    pub(super) fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Moves `head` to the block holding `index`; `false` if that block is not linked yet.
+    fn advance_head(&mut self) -> bool {
+        let start = block::block_start(self.index);
+        loop {
+            // SAFETY: `head` is alive: only blocks before it are recycled.
+            let head = unsafe { self.head.as_ref() };
+            if head.start() == start {
+                return true;
+            }
+            match head.next() {
+                Some(next) => self.head = next,
+                None => return false,
+            }
+        }
+    }
+
+    /// Recycles the read blocks before `head` that no sender can reach any more.
+    fn recycle(&mut self, tx: &ListTx<T>) {
+        while self.free_head != self.head {
+            // SAFETY: blocks in `free_head..head` are alive until recycled here.
+            let block = unsafe { self.free_head.as_ref() };
+            match block.observed_tail() {
+                Some(tail) if tail <= self.index => {}
+                _ => return,
+            }
+            debug_assert!(block.is_full());
+            self.free_head = block.next().expect("a block before head has a successor");
+            // SAFETY: released and its mark reached: no sender holds it; we read every slot.
+            unsafe { tx.reclaim(NonNull::from(block)) };
+        }
+    }
+
+    /// Frees every block: called once, when the channel itself is dropped.
+    ///
+    /// # Safety
+    /// No sender or receiver uses the list any more and every message was popped.
+    pub(super) unsafe fn free_blocks(&mut self) {
+        let mut block = Some(self.free_head);
+        while let Some(b) = block {
+            // SAFETY: every block is reachable from `free_head` exactly once.
+            block = unsafe { b.as_ref() }.next();
+            // SAFETY: per the contract, nobody else uses the list.
+            unsafe { Block::free(b) };
+        }
+    }
+}
