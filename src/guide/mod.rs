@@ -24,6 +24,9 @@
 //! 7. [Timers](ch7_timers) — the wheel, exact deadlines, `epoll_pwait2` and timer slack, and
 //!    the paused clock that drives the same wheel in tests.
 //!
+//! Beyond the walk: [corium and the ecosystem](ecosystem) — which feature to turn on for
+//! hyper, tokio-util, futures-io and bytes, and how their buffers are read into without zeroing.
+//!
 //! Each chapter has three parts: a short account of the mechanism, a table **seed step →
 //! corium item**, and a section **What the trace shows** with the trace lines that step
 //! prints. Every chapter also carries at least one example that runs as a doc test, so what
@@ -83,5 +86,6 @@ pub mod ch4_tasks;
 pub mod ch5_schedulers;
 pub mod ch6_connect;
 pub mod ch7_timers;
+pub mod ecosystem;
 pub mod macros_main;
 pub mod signals_and_processes;
