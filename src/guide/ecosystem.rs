@@ -13,9 +13,9 @@
 //!
 //! | you use | turn on | what you get |
 //! |---|---|---|
-//! | hyper 1.x (server or client) | `hyper` | [`net::hyper_rt`](crate::net::hyper_rt): `HyperIo` (hyper's io traits for any corium stream), `CoriumExecutor`, `CoriumTimer` |
-//! | tokio-util (`Framed`, codecs), tokio-rustls, any crate generic over tokio's io traits | `tokio-io` | [`io::tokio_compat::TokioCompat`](crate::io::tokio_compat::TokioCompat), both directions |
-//! | futures-io crates (futures-rustls, async-tungstenite's futures flavour, ...) | `futures-io` | [`io::compat::Compat`](crate::io::compat::Compat), both directions |
+//! | hyper 1.x (server or client) | `hyper` | `net::hyper_rt`: `HyperIo` (hyper's io traits for any corium stream), `CoriumExecutor`, `CoriumTimer` |
+//! | tokio-util (`Framed`, codecs), tokio-rustls, any crate generic over tokio's io traits | `tokio-io` | `io::tokio_compat::TokioCompat`, both directions |
+//! | futures-io crates (futures-rustls, async-tungstenite's futures flavour, ...) | `futures-io` | `io::compat::Compat`, both directions |
 //! | `bytes` (`BytesMut`, `Buf` chains) | `bytes` | `read_buf` into any `BufMut`, `write_buf`/`write_all_buf`, `try_read_buf`, `recv_buf*`, `ReadBuf` as a `BufMut` |
 //!
 //! ```toml
@@ -36,15 +36,16 @@
 //!
 //! ## Seed step → corium item
 //!
-//! What a tokio program reaches for, and its corium counterpart:
+//! What a tokio program reaches for, and its corium counterpart (the items exist only with
+//! their feature on, so they are named here, not linked):
 //!
 //! | tokio ecosystem | corium |
 //! |---|---|
-//! | `hyper_util::rt::TokioIo` | [`HyperIo`](crate::net::hyper_rt::HyperIo) |
-//! | `hyper_util::rt::TokioExecutor` | [`CoriumExecutor`](crate::net::hyper_rt::CoriumExecutor) |
-//! | `hyper_util::rt::TokioTimer` | [`CoriumTimer`](crate::net::hyper_rt::CoriumTimer) (sleeps reset in place) |
+//! | `hyper_util::rt::TokioIo` | `HyperIo` |
+//! | `hyper_util::rt::TokioExecutor` | `CoriumExecutor` |
+//! | `hyper_util::rt::TokioTimer` | `CoriumTimer` (sleeps reset in place) |
 //! | a tokio `TcpStream` passed to `Framed::new` | `Framed::new(TokioCompat::new(stream), codec)` |
-//! | `tokio_util::compat::Compat` | [`io::compat::Compat`](crate::io::compat::Compat) |
+//! | `tokio_util::compat::Compat` | `io::compat::Compat` |
 //! | `AsyncReadExt::read_buf(&mut BytesMut)` | the same call, feature `bytes` |
 //! | `UdpSocket::recv_buf_from` | the same call, feature `bytes` |
 //!
