@@ -1,6 +1,7 @@
 //! The load client: identical for both servers, no runtime, one thread. An edge-triggered
 //! poll loop on `corium::sys` (the bare selector) in which every connection keeps exactly one
-//! message in flight and checks every echo byte for byte.
+//! message in flight and checks every echo byte for byte. The hyper bench reuses it with a
+//! fixed request and a reply of known length ([`Client::connect_request`]).
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
@@ -22,7 +23,10 @@ enum Phase {
 struct Conn {
     stream: SysStream,
     message: Vec<u8>,
+    /// The reply's room: as long as the message for an echo, the reply's length otherwise.
     echo: Vec<u8>,
+    /// `Some(check)` for a fixed request whose reply is not an echo: `check` accepts it.
+    reply_check: Option<fn(&[u8]) -> bool>,
     done: usize,
     round: u64,
     phase: Phase,
@@ -30,7 +34,9 @@ struct Conn {
 
 impl Conn {
     fn begin(&mut self) {
-        self.message[..8].copy_from_slice(&self.round.to_le_bytes());
+        if self.reply_check.is_none() {
+            self.message[..8].copy_from_slice(&self.round.to_le_bytes());
+        }
         self.done = 0;
         self.phase = Phase::Sending;
     }
@@ -57,7 +63,11 @@ impl Conn {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
-            if self.done < self.message.len() {
+            let target = match self.phase {
+                Phase::Receiving => self.echo.len(),
+                _ => self.message.len(),
+            };
+            if self.done < target {
                 continue;
             }
             if self.phase == Phase::Sending {
@@ -65,7 +75,11 @@ impl Conn {
                 self.done = 0;
                 continue;
             }
-            if self.echo != self.message {
+            let good = match self.reply_check {
+                Some(check) => check(&self.echo),
+                None => self.echo == self.message,
+            };
+            if !good {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
                     format!("round {}: the echo differs from the message", self.round),
@@ -93,6 +107,33 @@ pub(crate) struct Client {
 
 impl Client {
     pub(crate) fn connect(addr: SocketAddr, conns: usize, size: usize) -> io::Result<Client> {
+        Client::connect_with(addr, conns, size, None)
+    }
+
+    /// `conns` connections each sending `request` and expecting a `reply_len`-byte reply that
+    /// `check` accepts (an HTTP request and its fixed-length response, say).
+    #[allow(dead_code)] // The echo bench only echoes.
+    pub(crate) fn connect_request(
+        addr: SocketAddr,
+        conns: usize,
+        request: &[u8],
+        reply_len: usize,
+        check: fn(&[u8]) -> bool,
+    ) -> io::Result<Client> {
+        let mut client = Client::connect_with(addr, conns, request.len(), Some(check))?;
+        for conn in &mut client.conns {
+            conn.message = request.to_vec();
+            conn.echo = vec![0; reply_len];
+        }
+        Ok(client)
+    }
+
+    fn connect_with(
+        addr: SocketAddr,
+        conns: usize,
+        size: usize,
+        reply_check: Option<fn(&[u8]) -> bool>,
+    ) -> io::Result<Client> {
         let poll = Poll::new()?;
         let mut all = Vec::with_capacity(conns);
         for id in 0..conns {
@@ -113,6 +154,7 @@ impl Client {
                 stream,
                 message,
                 echo: vec![0; size],
+                reply_check,
                 done: 0,
                 round: 0,
                 phase: Phase::Idle,

@@ -29,13 +29,14 @@
 //! ```
 
 use std::future::Future;
-use std::io::{self, IoSlice};
+use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
 use pin_project_lite::pin_project;
 
+use crate::io::adapter::{adapter_accessors, forward_write};
 use crate::io::util::swapped_read_buf;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 
@@ -53,32 +54,7 @@ pin_project! {
     }
 }
 
-impl<T> HyperIo<T> {
-    /// Wraps `inner`.
-    pub fn new(inner: T) -> Self {
-        HyperIo { inner }
-    }
-
-    /// The wrapped stream.
-    pub fn get_ref(&self) -> &T {
-        &self.inner
-    }
-
-    /// The wrapped stream, mutably.
-    pub fn get_mut(&mut self) -> &mut T {
-        &mut self.inner
-    }
-
-    /// The pinned wrapped stream.
-    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut T> {
-        self.project().inner
-    }
-
-    /// Unwraps the stream.
-    pub fn into_inner(self) -> T {
-        self.inner
-    }
-}
+adapter_accessors!(HyperIo);
 
 // corium -> hyper
 
@@ -107,35 +83,7 @@ impl<T: AsyncRead> hyper::rt::Read for HyperIo<T> {
     }
 }
 
-impl<T: AsyncWrite> hyper::rt::Write for HyperIo<T> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.project().inner.poll_write(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.project().inner.poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.project().inner.poll_shutdown(cx)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.project().inner.poll_write_vectored(cx, bufs)
-    }
-}
+forward_write!(HyperIo: AsyncWrite => hyper::rt::Write);
 
 // hyper -> corium
 
@@ -159,35 +107,7 @@ impl<T: hyper::rt::Read> AsyncRead for HyperIo<T> {
     }
 }
 
-impl<T: hyper::rt::Write> AsyncWrite for HyperIo<T> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.project().inner.poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.project().inner.poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.project().inner.poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.project().inner.poll_shutdown(cx)
-    }
-}
+forward_write!(HyperIo: hyper::rt::Write => AsyncWrite);
 
 /// hyper's `Executor` for corium: each future becomes a corium task (`corium::spawn`), whose
 /// output is dropped. Must be used inside a corium runtime, where `spawn` works.

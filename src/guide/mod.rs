@@ -26,6 +26,8 @@
 //!
 //! Beside the I/O path: [Channels](sync_chan) — mpsc's block list (no lock per message),
 //! oneshot's state word, watch's version number.
+//! Beyond the walk: [corium and the ecosystem](ecosystem) — which feature to turn on for
+//! hyper, tokio-util, futures-io and bytes, and how their buffers are read into without zeroing.
 //!
 //! Each chapter has three parts: a short account of the mechanism, a table **seed step →
 //! corium item**, and a section **What the trace shows** with the trace lines that step
@@ -88,6 +90,7 @@ pub mod ch6_connect;
 pub mod ch7_timers;
 pub mod sync_chan;
 pub mod local_tasks;
+pub mod ecosystem;
 pub mod macros_main;
 pub mod signals_and_processes;
 pub mod sync_waiting;

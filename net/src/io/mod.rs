@@ -107,6 +107,8 @@
 //! * the handles can be created anywhere, but their operations need a corium runtime:
 //!   outside one they return an error (kind `Other`), never panic.
 
+#[cfg(any(feature = "tokio-io", feature = "hyper"))]
+pub(crate) mod adapter;
 mod async_buf_read;
 mod async_fd;
 mod async_read;

@@ -36,12 +36,13 @@
 //! wants_tokio_reader(TokioCompat::new(reader));
 //! ```
 
-use std::io::{self, IoSlice, SeekFrom};
+use std::io::{self, SeekFrom};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use pin_project_lite::pin_project;
 
+use crate::io::adapter::{adapter_accessors, forward_write};
 use crate::io::util::swapped_read_buf;
 use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 
@@ -59,32 +60,7 @@ pin_project! {
     }
 }
 
-impl<T> TokioCompat<T> {
-    /// Wraps `inner`.
-    pub fn new(inner: T) -> Self {
-        TokioCompat { inner }
-    }
-
-    /// The wrapped stream.
-    pub fn get_ref(&self) -> &T {
-        &self.inner
-    }
-
-    /// The wrapped stream, mutably.
-    pub fn get_mut(&mut self) -> &mut T {
-        &mut self.inner
-    }
-
-    /// The pinned wrapped stream.
-    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut T> {
-        self.project().inner
-    }
-
-    /// Unwraps the stream.
-    pub fn into_inner(self) -> T {
-        self.inner
-    }
-}
+adapter_accessors!(TokioCompat);
 
 // corium -> tokio
 
@@ -127,35 +103,7 @@ impl<T: AsyncBufRead> tokio::io::AsyncBufRead for TokioCompat<T> {
     }
 }
 
-impl<T: AsyncWrite> tokio::io::AsyncWrite for TokioCompat<T> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.project().inner.poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.project().inner.poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.project().inner.poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.project().inner.poll_shutdown(cx)
-    }
-}
+forward_write!(TokioCompat: AsyncWrite => tokio::io::AsyncWrite);
 
 impl<T: AsyncSeek> tokio::io::AsyncSeek for TokioCompat<T> {
     fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
@@ -209,35 +157,7 @@ impl<T: tokio::io::AsyncBufRead> AsyncBufRead for TokioCompat<T> {
     }
 }
 
-impl<T: tokio::io::AsyncWrite> AsyncWrite for TokioCompat<T> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.project().inner.poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.project().inner.poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.project().inner.poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.project().inner.poll_shutdown(cx)
-    }
-}
+forward_write!(TokioCompat: tokio::io::AsyncWrite => AsyncWrite);
 
 impl<T: tokio::io::AsyncSeek> AsyncSeek for TokioCompat<T> {
     fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {

@@ -8,8 +8,6 @@ use std::task::{ready, Context, Poll};
 use corium_reactor::Interest;
 
 use crate::addr::{no_addresses, to_socket_addrs, ToSocketAddrs};
-#[cfg(feature = "bytes")]
-use crate::io::util::recv_into_buf_mut;
 use crate::io::ReadBuf;
 use crate::udp::UdpSocket;
 
@@ -160,63 +158,5 @@ impl UdpSocket {
     }
 }
 
-/// Feature `bytes`: datagrams received straight into a `bytes::BufMut`'s next chunk, possibly
-/// uninitialised spare memory, which is then advanced by the datagram's length. As with the
-/// slice forms, a datagram longer than the chunk is truncated.
 #[cfg(feature = "bytes")]
-impl UdpSocket {
-    /// Waits for a datagram from the connected peer and appends it to `buf`; returns its
-    /// length.
-    ///
-    /// # Errors
-    ///
-    /// As [`recv`](UdpSocket::recv).
-    pub async fn recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        self.io
-            .async_io(Interest::READABLE, |sock| {
-                recv_into_buf_mut(buf, |b| Ok((sock.recv_uninit(b)?, ()))).map(|(n, ())| n)
-            })
-            .await
-    }
-
-    /// Waits for a datagram and appends it to `buf`; returns its length and sender.
-    ///
-    /// # Errors
-    ///
-    /// As [`recv_from`](UdpSocket::recv_from).
-    pub async fn recv_buf_from<B: bytes::BufMut>(
-        &self,
-        buf: &mut B,
-    ) -> io::Result<(usize, SocketAddr)> {
-        self.io
-            .async_io(Interest::READABLE, |sock| {
-                recv_into_buf_mut(buf, |b| sock.recv_from_uninit(b))
-            })
-            .await
-    }
-
-    /// Appends a queued datagram from the connected peer to `buf` without waiting.
-    ///
-    /// # Errors
-    ///
-    /// `WouldBlock` if none is queued; otherwise as [`recv`](UdpSocket::recv).
-    pub fn try_recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        self.io.try_io(Interest::READABLE, |sock| {
-            recv_into_buf_mut(buf, |b| Ok((sock.recv_uninit(b)?, ()))).map(|(n, ())| n)
-        })
-    }
-
-    /// Appends a queued datagram to `buf` without waiting; returns its length and sender.
-    ///
-    /// # Errors
-    ///
-    /// `WouldBlock` if none is queued; otherwise as [`recv_from`](UdpSocket::recv_from).
-    pub fn try_recv_buf_from<B: bytes::BufMut>(
-        &self,
-        buf: &mut B,
-    ) -> io::Result<(usize, SocketAddr)> {
-        self.io.try_io(Interest::READABLE, |sock| {
-            recv_into_buf_mut(buf, |b| sock.recv_from_uninit(b))
-        })
-    }
-}
+crate::io::util::datagram_buf_methods!(UdpSocket);

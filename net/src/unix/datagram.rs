@@ -10,8 +10,6 @@ use std::task::{ready, Context, Poll};
 use corium_reactor::{Interest, PollEvented, Ready};
 use corium_selector_sys::net as sys;
 
-#[cfg(feature = "bytes")]
-use crate::io::util::recv_into_buf_mut;
 use crate::io::ReadBuf;
 use crate::unix::SocketAddr;
 
@@ -363,63 +361,5 @@ impl fmt::Debug for UnixDatagram {
     }
 }
 
-/// Feature `bytes`: datagrams received straight into a `bytes::BufMut`'s next chunk, possibly
-/// uninitialised spare memory, which is then advanced by the datagram's length. As with the
-/// slice forms, a datagram longer than the chunk is truncated.
 #[cfg(feature = "bytes")]
-impl UnixDatagram {
-    /// Waits for a datagram from the connected peer and appends it to `buf`; returns its
-    /// length.
-    ///
-    /// # Errors
-    ///
-    /// As [`recv`](UnixDatagram::recv).
-    pub async fn recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        self.io
-            .async_io(Interest::READABLE, |sock| {
-                recv_into_buf_mut(buf, |b| Ok((sock.recv_uninit(b)?, ()))).map(|(n, ())| n)
-            })
-            .await
-    }
-
-    /// Waits for a datagram and appends it to `buf`; returns its length and sender.
-    ///
-    /// # Errors
-    ///
-    /// As [`recv_from`](UnixDatagram::recv_from).
-    pub async fn recv_buf_from<B: bytes::BufMut>(
-        &self,
-        buf: &mut B,
-    ) -> io::Result<(usize, SocketAddr)> {
-        self.io
-            .async_io(Interest::READABLE, |sock| {
-                recv_into_buf_mut(buf, |b| sock.recv_from_uninit(b))
-            })
-            .await
-    }
-
-    /// Appends a queued datagram from the connected peer to `buf` without waiting.
-    ///
-    /// # Errors
-    ///
-    /// `WouldBlock` if none is queued; otherwise as [`recv`](UnixDatagram::recv).
-    pub fn try_recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        self.io.try_io(Interest::READABLE, |sock| {
-            recv_into_buf_mut(buf, |b| Ok((sock.recv_uninit(b)?, ()))).map(|(n, ())| n)
-        })
-    }
-
-    /// Appends a queued datagram to `buf` without waiting; returns its length and sender.
-    ///
-    /// # Errors
-    ///
-    /// `WouldBlock` if none is queued; otherwise as [`recv_from`](UnixDatagram::recv_from).
-    pub fn try_recv_buf_from<B: bytes::BufMut>(
-        &self,
-        buf: &mut B,
-    ) -> io::Result<(usize, SocketAddr)> {
-        self.io.try_io(Interest::READABLE, |sock| {
-            recv_into_buf_mut(buf, |b| sock.recv_from_uninit(b))
-        })
-    }
-}
+crate::io::util::datagram_buf_methods!(UnixDatagram);

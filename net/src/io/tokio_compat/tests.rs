@@ -1,7 +1,7 @@
 use super::*;
 use crate::io::{AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use std::future::{poll_fn, Future};
-use std::io::Cursor;
+use std::io::{Cursor, IoSlice};
 use std::mem::MaybeUninit;
 use std::pin::pin;
 use std::task::Waker;

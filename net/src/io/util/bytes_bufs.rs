@@ -202,6 +202,80 @@ impl<W: AsyncWrite + Unpin + ?Sized, B: Buf + ?Sized> Future for WriteAllBuf<'_,
     }
 }
 
+/// The `bytes` forms of a datagram socket's receives (`recv_buf`, `recv_buf_from`,
+/// `try_recv_buf`, `try_recv_buf_from`), written once for [`UdpSocket`](crate::UdpSocket) and
+/// [`UnixDatagram`](crate::UnixDatagram). Expanded in the socket's module: it uses the
+/// private `io` field and the module's `SocketAddr`.
+macro_rules! datagram_buf_methods {
+    ($ty:ident) => {
+        /// Feature `bytes`: datagrams received straight into a `bytes::BufMut`'s next chunk, possibly
+        /// uninitialised spare memory, which is then advanced by the datagram's length. As with the
+        /// slice forms, a datagram longer than the chunk is truncated.
+        impl $ty {
+            /// Waits for a datagram from the connected peer and appends it to `buf`; returns its
+            /// length.
+            ///
+            /// # Errors
+            ///
+            /// As `recv`.
+            pub async fn recv_buf<B: bytes::BufMut>(
+                &self,
+                buf: &mut B,
+            ) -> ::std::io::Result<usize> {
+                self.io
+                    .async_io($crate::Interest::READABLE, |sock| {
+                        $crate::io::util::recv_into_buf_mut(buf, |b| Ok((sock.recv_uninit(b)?, ())))
+                            .map(|(n, ())| n)
+                    })
+                    .await
+            }
+
+            /// Waits for a datagram and appends it to `buf`; returns its length and sender.
+            ///
+            /// # Errors
+            ///
+            /// As `recv_from`.
+            pub async fn recv_buf_from<B: bytes::BufMut>(
+                &self,
+                buf: &mut B,
+            ) -> ::std::io::Result<(usize, SocketAddr)> {
+                self.io
+                    .async_io($crate::Interest::READABLE, |sock| {
+                        $crate::io::util::recv_into_buf_mut(buf, |b| sock.recv_from_uninit(b))
+                    })
+                    .await
+            }
+
+            /// Appends a queued datagram from the connected peer to `buf` without waiting.
+            ///
+            /// # Errors
+            ///
+            /// `WouldBlock` if none is queued; otherwise as `recv`.
+            pub fn try_recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> ::std::io::Result<usize> {
+                self.io.try_io($crate::Interest::READABLE, |sock| {
+                    $crate::io::util::recv_into_buf_mut(buf, |b| Ok((sock.recv_uninit(b)?, ())))
+                        .map(|(n, ())| n)
+                })
+            }
+
+            /// Appends a queued datagram to `buf` without waiting; returns its length and sender.
+            ///
+            /// # Errors
+            ///
+            /// `WouldBlock` if none is queued; otherwise as `recv_from`.
+            pub fn try_recv_buf_from<B: bytes::BufMut>(
+                &self,
+                buf: &mut B,
+            ) -> ::std::io::Result<(usize, SocketAddr)> {
+                self.io.try_io($crate::Interest::READABLE, |sock| {
+                    $crate::io::util::recv_into_buf_mut(buf, |b| sock.recv_from_uninit(b))
+                })
+            }
+        }
+    };
+}
+pub(crate) use datagram_buf_methods;
+
 #[cfg(test)]
 mod tests {
     use super::*;

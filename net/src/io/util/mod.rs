@@ -42,7 +42,7 @@ pub use buf_reader::BufReader;
 pub use buf_stream::BufStream;
 pub use buf_writer::BufWriter;
 #[cfg(feature = "bytes")]
-pub(crate) use bytes_bufs::recv_into_buf_mut;
+pub(crate) use bytes_bufs::{datagram_buf_methods, recv_into_buf_mut};
 #[cfg(feature = "bytes")]
 pub use bytes_bufs::{ReadBufMut, WriteAllBuf, WriteBuf};
 pub use chain::Chain;
