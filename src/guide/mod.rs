@@ -84,3 +84,5 @@ pub mod ch5_schedulers;
 pub mod ch6_connect;
 pub mod ch7_timers;
 pub mod fs_files;
+pub mod macros_main;
+pub mod signals_and_processes;
