@@ -43,12 +43,15 @@ fn panic_location(f: impl FnOnce()) -> Option<(&'static str, u32)> {
     LAST_PANIC.with(Cell::get)
 }
 
+/// Takes whatever a call returned (a future, a unit, a copy), so the macro below accepts any.
+fn sink<T>(_value: T) {}
+
 /// Asserts that `$call` panics, reporting this very line.
 macro_rules! panics_here {
     ($call:expr) => {{
         let line = line!();
         let at = panic_location(|| {
-            $call;
+            sink($call);
         });
         assert_eq!(
             at,
@@ -108,4 +111,25 @@ fn instant_overflow_names_the_caller() {
     panics_here!(t += Duration::MAX);
     let mut t = now;
     panics_here!(t -= Duration::MAX);
+}
+
+corium::task_local! {
+    static NOT_SET: u32;
+}
+
+#[test]
+fn task_api_misuse_names_the_caller() {
+    panics_here!(corium::task::spawn_local(async {}));
+    panics_here!(corium::task::id());
+    panics_here!(NOT_SET.get());
+    panics_here!(NOT_SET.with(|_| ()));
+    panics_here!(NOT_SET.sync_scope(1, || NOT_SET.with(|_| NOT_SET.sync_scope(2, || ()))));
+    let mut set = corium::task::JoinSet::<()>::new();
+    panics_here!(set.spawn(async {}));
+    panics_here!(set.spawn_local(async {}));
+    panics_here!(set.spawn_blocking(|| ()));
+    let rt = Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        panics_here!(corium::task::block_in_place(|| ()));
+    });
 }

@@ -24,6 +24,9 @@
 //! 7. [Timers](ch7_timers) — the wheel, exact deadlines, `epoll_pwait2` and timer slack, and
 //!    the paused clock that drives the same wheel in tests.
 //!
+//! Beside the I/O path: [Channels](sync_chan) — mpsc's block list (no lock per message),
+//! oneshot's state word, watch's version number.
+//!
 //! Each chapter has three parts: a short account of the mechanism, a table **seed step →
 //! corium item**, and a section **What the trace shows** with the trace lines that step
 //! prints. Every chapter also carries at least one example that runs as a doc test, so what
@@ -83,6 +86,9 @@ pub mod ch4_tasks;
 pub mod ch5_schedulers;
 pub mod ch6_connect;
 pub mod ch7_timers;
-pub mod fs_files;
+pub mod sync_chan;
+pub mod local_tasks;
 pub mod macros_main;
 pub mod signals_and_processes;
+pub mod sync_waiting;
+pub mod fs_files;

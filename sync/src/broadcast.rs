@@ -22,7 +22,7 @@
 //! A send takes the tail lock (which orders senders and holds the receiver count), writes the
 //! slot at `position % capacity` under that slot's write lock, stamps it with its position and
 //! the number of receivers that still have to read it, then wakes the waiting receivers through
-//! a [`Notify`](crate::Notify). A receiver keeps its own next position and reads the slot under
+//! a [`Notify`]. A receiver keeps its own next position and reads the slot under
 //! the slot's read lock: a stamp equal to its position is its value; a stamp one lap behind
 //! means "not sent yet"; anything else means it was overwritten (lagged). The last receiver to
 //! read a slot drops the value.

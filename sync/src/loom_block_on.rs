@@ -26,5 +26,8 @@ pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
             return out;
         }
         signal.0.wait();
+        // A future that woke itself (it found another thread mid-update) is polled again only
+        // after the others had a chance to run: loom's way of saying "this is a spin".
+        loom::thread::yield_now();
     }
 }

@@ -23,7 +23,7 @@
 //! The value sits behind a read-write lock; next to it, one atomic word holds a version
 //! counter (shifted left by one) and a "closed" bit. Every send bumps the version while it
 //! holds the write lock; each receiver remembers the version it last saw, so "changed?" is
-//! one load and a compare. Waiting receivers sit on a [`Notify`](crate::Notify):
+//! one load and a compare. Waiting receivers sit on a [`Notify`]:
 //! `changed` registers its `Notified` *before* it compares versions, and a send bumps the
 //! version *before* `notify_waiters`, so a send between the compare and the wait is never
 //! missed.
@@ -248,14 +248,15 @@ impl<T> Receiver<T> {
         let seen = &mut self.version;
         let mut closed = false;
         loop {
-            let matched = {
+            // The guard lives only inside this statement, so none is held across the await
+            // below (the future stays `Send`).
+            if let Some(value) = {
                 let guard = shared.read();
                 let version = shared.state.load(SeqCst) / STEP;
                 let has_changed = version != *seen;
                 *seen = version;
                 f(&guard).then_some(Ref { guard, has_changed })
-            };
-            if let Some(value) = matched {
+            } {
                 return Ok(value);
             }
             if closed {

@@ -5,11 +5,13 @@
 //! `REGISTERING` (the receiver is writing the slot), `WAKING` (a sender owns the slot).
 //! Whoever moves the word out of `0`/`WAITING` owns the slot until it stores the next state.
 //!
-//! No wake-up is lost: the receiver registers, then checks the queue again; a sender writes
-//! its message, then checks this word. Both sides use `SeqCst`, so at least one sees the other.
-//! A sender that finds nobody waiting costs one load.
+//! Every transition is a read-modify-write of the one word, so the receiver's registration
+//! and a sender's wake are totally ordered: either the wake sees the waker, or the
+//! registration sees the wake (and wakes itself). Senders call [`AtomicWaker::wake`] only
+//! when the queue says the receiver may be waiting (see `block.rs`), so a busy receiver costs
+//! them nothing here.
 
-use std::sync::atomic::Ordering::SeqCst;
+use std::sync::atomic::Ordering::{AcqRel, Acquire};
 use std::task::Waker;
 
 use crate::loom::{AtomicUsize, UnsafeCell};
@@ -35,7 +37,7 @@ impl AtomicWaker {
     /// Stores `waker` to be woken by the next [`wake`](AtomicWaker::wake). Called by one
     /// thread at a time (the receiver). The caller checks its condition again afterwards.
     pub(super) fn register(&self, waker: &Waker) {
-        let mut state = self.state.load(SeqCst);
+        let mut state = self.state.load(Acquire);
         loop {
             if state & WAKING != 0 {
                 // A sender is taking the slot to wake it: whatever we would store, we are
@@ -45,7 +47,7 @@ impl AtomicWaker {
             }
             match self
                 .state
-                .compare_exchange(state, REGISTERING, SeqCst, SeqCst)
+                .compare_exchange(state, REGISTERING, AcqRel, Acquire)
             {
                 Ok(_) => break,
                 Err(actual) => state = actual,
@@ -60,28 +62,27 @@ impl AtomicWaker {
         });
         if self
             .state
-            .compare_exchange(REGISTERING, WAITING, SeqCst, SeqCst)
+            .compare_exchange(REGISTERING, WAITING, AcqRel, Acquire)
             .is_err()
         {
             // A sender set WAKING while we registered: it left the slot to us, so wake now.
-            self.state.store(0, SeqCst);
+            // (Read-modify-writes throughout, never a plain store: each one continues the
+            // release sequence of the updates before it.)
+            self.state.fetch_and(!(REGISTERING | WAKING), AcqRel);
             waker.wake_by_ref();
         }
     }
 
     /// Wakes the registered waker, if any (called by senders after publishing their change).
     pub(super) fn wake(&self) {
-        if self.state.load(SeqCst) & (WAITING | REGISTERING) == 0 {
-            return;
-        }
-        let prev = self.state.fetch_or(WAKING, SeqCst);
+        let prev = self.state.fetch_or(WAKING, AcqRel);
         if prev & (WAKING | REGISTERING) != 0 {
             // Someone else is waking, or the registering receiver will see WAKING.
             return;
         }
         // SAFETY: we moved the word from 0/WAITING to WAKING: the slot is ours.
         let waker = self.waker.with_mut(|slot| unsafe { (*slot).take() });
-        self.state.store(0, SeqCst);
+        self.state.fetch_and(!(WAITING | WAKING), AcqRel);
         if let Some(waker) = waker {
             waker.wake();
         }

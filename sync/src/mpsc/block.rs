@@ -8,7 +8,7 @@
 
 use std::mem::MaybeUninit;
 use std::ptr::{self, NonNull};
-use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 
 use crate::loom::{AtomicPtr, AtomicUsize, UnsafeCell};
 
@@ -31,6 +31,10 @@ const RELEASED: usize = 1 << BLOCK_CAP;
 /// The index the last sender claimed when closing lies in this block: the receiver reads
 /// "closed" once it reaches an unwritten slot here.
 const TX_CLOSED: usize = 1 << (BLOCK_CAP + 1);
+/// The receiver may be waiting for a slot of this block: a sender that finds this bit in the
+/// value its write replaced wakes the receiver. A block is born (and recycled) with it set,
+/// because a receiver waiting for a block that does not exist yet cannot set it.
+const RX_WAITING: usize = 1 << (BLOCK_CAP + 2);
 
 /// What the receiver finds at its index.
 pub(super) enum Read<T> {
@@ -71,7 +75,7 @@ impl<T> Block<T> {
         let block = Box::new(Block {
             start: AtomicUsize::new(start),
             next: AtomicPtr::new(ptr::null_mut()),
-            ready: AtomicUsize::new(0),
+            ready: AtomicUsize::new(RX_WAITING),
             observed_tail: AtomicUsize::new(0),
             slots: std::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
         });
@@ -101,6 +105,19 @@ impl<T> Block<T> {
         NonNull::new(self.next.load(Acquire))
     }
 
+    /// The next block, read with a read-modify-write (a compare-and-swap of null with null),
+    /// so that it is ordered against the sender linking it: if this returns `None`, that
+    /// sender's link comes later and synchronizes with us (see `ListRx::rx_wait`).
+    pub(super) fn next_ordered(&self) -> Option<NonNull<Block<T>>> {
+        match self
+            .next
+            .compare_exchange(ptr::null_mut(), ptr::null_mut(), AcqRel, Acquire)
+        {
+            Ok(_) => None,
+            Err(next) => NonNull::new(next),
+        }
+    }
+
     /// Links `new` after this block if nothing is linked yet; otherwise returns what is.
     pub(super) fn try_push_next(&self, new: NonNull<Block<T>>) -> Result<(), NonNull<Block<T>>> {
         match self
@@ -113,22 +130,34 @@ impl<T> Block<T> {
         }
     }
 
-    /// Writes `value` into slot `offset` and marks it ready.
+    /// Writes `value` into slot `offset` and marks it ready. Returns whether the receiver may
+    /// be waiting (then the caller wakes it).
     ///
     /// # Safety
     /// The caller claimed this slot's index (so no one else writes it), and the block is not
     /// recycled before the receiver reads it.
-    pub(super) unsafe fn write(&self, offset: usize, value: T) {
+    pub(super) unsafe fn write(&self, offset: usize, value: T) -> bool {
         // SAFETY: per the contract the slot is ours until its ready bit is set.
         self.slots[offset].with_mut(|slot| unsafe { (*slot).write(value) });
-        // SeqCst: pairs with the receiver's SeqCst waker registration (see `chan.rs`): either
-        // the receiver's re-check sees this bit, or our later waker check sees its waker.
-        self.ready.fetch_or(1 << offset, SeqCst);
+        // One read-modify-write on the word the receiver also marks with `RX_WAITING`: one of
+        // the two sees the other (see `rx_wait`).
+        self.ready.fetch_or(1 << offset, AcqRel) & RX_WAITING != 0
     }
 
     /// Marks the index the closing sender claimed (in this block) as the end of the stream.
     pub(super) fn tx_close(&self) {
-        self.ready.fetch_or(TX_CLOSED, SeqCst);
+        self.ready.fetch_or(TX_CLOSED, AcqRel);
+    }
+
+    /// The receiver is about to wait for slot `offset` (its waker is registered): marks the
+    /// block, and returns `true` if the slot was written (or the stream closed) meanwhile, so
+    /// it must look again instead of waiting.
+    ///
+    /// Either this update comes first in the ready word's order, and the writer of the slot
+    /// sees `RX_WAITING` and wakes the receiver; or the write comes first, and this update
+    /// returns it.
+    pub(super) fn rx_wait(&self, offset: usize) -> bool {
+        self.ready.fetch_or(RX_WAITING, AcqRel) & (1 << offset | TX_CLOSED) != 0
     }
 
     /// Reads slot `offset` if it was written.
@@ -136,8 +165,13 @@ impl<T> Block<T> {
     /// # Safety
     /// Only the receiver calls this, once per index, with the block holding that index.
     pub(super) unsafe fn read(&self, offset: usize) -> Option<Read<T>> {
-        let ready = self.ready.load(SeqCst);
+        let ready = self.ready.load(Acquire);
         if ready & (1 << offset) != 0 {
+            if ready & RX_WAITING != 0 {
+                // We are running, so not waiting: spare the next writers the wake-up. Set
+                // again by `rx_wait` before the receiver waits.
+                self.ready.fetch_and(!RX_WAITING, Relaxed);
+            }
             // SAFETY: the ready bit (acquired) says the sender finished writing; we read each
             // index once, so the value is moved out exactly once.
             Some(Read::Value(
@@ -173,7 +207,7 @@ impl<T> Block<T> {
     /// Clears a block for reuse (nobody else can reach it).
     pub(super) fn reset(&self) {
         self.next.store(ptr::null_mut(), Relaxed);
-        self.ready.store(0, Relaxed);
+        self.ready.store(RX_WAITING, Relaxed);
         self.observed_tail.store(0, Relaxed);
     }
 }

@@ -26,7 +26,14 @@ pub(super) trait Semaphore {
     fn close(&self);
     /// Whether [`close`](Semaphore::close) was called.
     fn is_closed(&self) -> bool;
+    /// Whether the receiver may give permits back in batches (nobody waits for them: the
+    /// unbounded channel's counter only serves "closed and drained"). Saves the receiver one
+    /// contended atomic update per message.
+    const DEFER_RELEASE: bool = false;
 }
+
+/// How many received messages the receiver may owe an unbounded channel's counter.
+const RELEASE_BATCH: usize = 32;
 
 /// The shared state of one channel.
 pub(super) struct Chan<T, S> {
@@ -46,6 +53,30 @@ pub(super) struct Chan<T, S> {
 struct RxFields<T> {
     list: ListRx<T>,
     closed: bool,
+    /// Messages received but not yet given back to the semaphore (only with `DEFER_RELEASE`;
+    /// settled before every "is it drained?" check).
+    unreleased: usize,
+}
+
+impl<T> RxFields<T> {
+    /// Gives `n` received messages' permits back (now, or batched with `DEFER_RELEASE`).
+    fn release<S: Semaphore>(&mut self, semaphore: &S, n: usize) {
+        if !S::DEFER_RELEASE {
+            semaphore.add_permits(n);
+            return;
+        }
+        self.unreleased += n;
+        if self.unreleased >= RELEASE_BATCH {
+            semaphore.add_permits(std::mem::take(&mut self.unreleased));
+        }
+    }
+
+    /// Settles the batch, before asking the semaphore whether anything is in flight.
+    fn settle<S: Semaphore>(&mut self, semaphore: &S) {
+        if self.unreleased > 0 {
+            semaphore.add_permits(std::mem::take(&mut self.unreleased));
+        }
+    }
 }
 
 // SAFETY: messages move between threads (`T: Send`); `rx_fields` is touched only through the
@@ -77,6 +108,7 @@ pub(super) fn channel<T, S: Semaphore>(semaphore: S) -> (Tx<T, S>, Rx<T, S>) {
         rx_fields: UnsafeCell::new(RxFields {
             list: rx,
             closed: false,
+            unreleased: 0,
         }),
     });
     (Tx { chan: chan.clone() }, Rx { chan })
@@ -85,8 +117,9 @@ pub(super) fn channel<T, S: Semaphore>(semaphore: S) -> (Tx<T, S>, Rx<T, S>) {
 impl<T, S> Chan<T, S> {
     /// Queues `value` (capacity already accounted for) and wakes the receiver.
     pub(super) fn send(&self, value: T) {
-        self.tx.push(value);
-        self.rx_waker.wake();
+        if self.tx.push(value) {
+            self.rx_waker.wake();
+        }
     }
 
     /// Wakes the receiver without a message (a permit given back after it closed).
@@ -195,8 +228,14 @@ impl<T, S: Semaphore> Rx<T, S> {
         self.fields(|chan, rx| {
             let read = rx.list.pop(&chan.tx);
             match read {
-                Some(Read::Value(_)) => chan.semaphore.add_permit(),
-                None if rx.closed && chan.semaphore.is_idle() => return Some(Read::Closed),
+                Some(Read::Value(_)) if !S::DEFER_RELEASE => chan.semaphore.add_permit(),
+                Some(Read::Value(_)) => rx.release(&chan.semaphore, 1),
+                None if rx.closed => {
+                    rx.settle(&chan.semaphore);
+                    if chan.semaphore.is_idle() {
+                        return Some(Read::Closed);
+                    }
+                }
                 _ => {}
             }
             read
@@ -210,8 +249,9 @@ impl<T, S: Semaphore> Rx<T, S> {
             Some(read) => read,
             None => {
                 self.chan.rx_waker.register(cx.waker());
-                // Checked again after registering: a message written meanwhile is seen here,
-                // or its sender sees our waker (see `atomic_waker.rs`).
+                // Mark the block we wait on, then look again: a message written meanwhile is
+                // seen here, or its writer sees the mark and wakes us (see `block.rs`).
+                self.fields(|_, rx| rx.list.rx_wait());
                 match self.pop() {
                     Some(read) => read,
                     None => return Poll::Pending,
@@ -252,11 +292,11 @@ impl<T, S: Semaphore> Rx<T, S> {
                     _ => break,
                 }
             }
+            if taken > 0 {
+                rx.release(&chan.semaphore, taken);
+            }
             taken
         });
-        if taken > 0 {
-            self.chan.semaphore.add_permits(taken);
-        }
         Poll::Ready(taken + 1)
     }
 

@@ -9,12 +9,15 @@
 //! * Blocks are recycled, not freed: once every slot of a block is written, the sender that
 //!   moves `block_tail` past it records the tail index at that moment and marks the block
 //!   released. Every sender that could still hold a pointer to the block claimed an index
-//!   below that mark (`SeqCst` on the claim, the tail move and the mark's load makes this
-//!   exact), so once the receiver has read up to the mark, nobody can reach the block and the
-//!   receiver appends it at the tail again.
+//!   below that mark (the mark is read with a read-modify-write on the claim counter, which
+//!   orders it against every claim), so once the receiver has read up to the mark, nobody
+//!   can reach the block and the receiver appends it at the tail again.
+//! * Waking: the receiver, before it waits, sets a "waiting" bit in the ready word of the
+//!   block it waits on; the writer of a slot sees that bit in the same word it updates, and
+//!   only then touches the receiver's waker. New blocks are born with the bit set.
 
 use std::ptr::NonNull;
-use std::sync::atomic::Ordering::SeqCst;
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 
 use super::block::{self, Block, Read, BLOCK_CAP};
 use crate::loom::{AtomicBool, AtomicPtr, AtomicUsize};
@@ -56,19 +59,20 @@ pub(super) fn list<T>() -> (ListTx<T>, ListRx<T>) {
 }
 
 impl<T> ListTx<T> {
-    /// Appends `value`. Lock-free; never waits for another sender.
-    pub(super) fn push(&self, value: T) {
-        let index = self.tail_position.fetch_add(1, SeqCst);
+    /// Appends `value`. Lock-free; never waits for another sender. Returns whether the
+    /// receiver may be waiting for it (then the caller wakes it).
+    pub(super) fn push(&self, value: T) -> bool {
+        let index = self.tail_position.fetch_add(1, AcqRel);
         let block = self.find_block(index);
         // SAFETY: `index` is ours alone, and its block cannot be recycled before the receiver
         // has read this slot (recycling needs the receiver past `index`).
-        unsafe { block.as_ref().write(block::offset(index), value) };
+        unsafe { block.as_ref().write(block::offset(index), value) }
     }
 
     /// Marks the end of the stream: called once, after the last sender is gone.
     pub(super) fn close(&self) {
-        let index = self.tail_position.fetch_add(1, SeqCst);
-        self.closed.store(true, SeqCst);
+        let index = self.tail_position.fetch_add(1, AcqRel);
+        self.closed.store(true, Release);
         let block = self.find_block(index);
         // SAFETY: the receiver never reads past `index`, so this block is never recycled.
         unsafe { block.as_ref() }.tx_close();
@@ -76,14 +80,14 @@ impl<T> ListTx<T> {
 
     /// The next index a sender will claim.
     pub(super) fn tail_position(&self) -> usize {
-        self.tail_position.load(SeqCst)
+        self.tail_position.load(Acquire)
     }
 
     /// Indices claimed and not yet read by a receiver at `index`: messages in the queue or
     /// being written, not counting the end-of-stream mark.
     pub(super) fn len_from(&self, index: usize) -> usize {
         let claimed = self.tail_position().wrapping_sub(index);
-        if self.closed.load(SeqCst) {
+        if self.closed.load(Acquire) {
             claimed.saturating_sub(1)
         } else {
             claimed
@@ -95,7 +99,7 @@ impl<T> ListTx<T> {
     fn find_block(&self, index: usize) -> NonNull<Block<T>> {
         let start = block::block_start(index);
         // SAFETY: `block_tail` always points to a live, linked block (see `reclaim`).
-        let mut block = unsafe { NonNull::new_unchecked(self.block_tail.load(SeqCst)) };
+        let mut block = unsafe { NonNull::new_unchecked(self.block_tail.load(Acquire)) };
         // Only the first sender to pass a block moves the tail; the others skip the CAS.
         let mut may_advance = true;
         loop {
@@ -113,10 +117,13 @@ impl<T> ListTx<T> {
                 match self.block_tail.compare_exchange(
                     block.as_ptr(),
                     next.as_ptr(),
-                    SeqCst,
-                    SeqCst,
+                    AcqRel,
+                    Acquire,
                 ) {
-                    Ok(_) => current.tx_release(self.tail_position.load(SeqCst)),
+                    // The mark is read with a read-modify-write, not a load: every sender whose
+                    // claim comes later in `tail_position`'s order synchronizes with it and so
+                    // sees the moved tail; any that loaded the old tail claimed below the mark.
+                    Ok(_) => current.tx_release(self.tail_position.fetch_add(0, AcqRel)),
                     Err(_) => may_advance = false,
                 }
             } else {
@@ -165,7 +172,7 @@ impl<T> ListTx<T> {
         let reused = unsafe { block.as_ref() };
         reused.reset();
         // SAFETY: `block_tail` is always a live block.
-        let mut at = unsafe { NonNull::new_unchecked(self.block_tail.load(SeqCst)) };
+        let mut at = unsafe { NonNull::new_unchecked(self.block_tail.load(Acquire)) };
         for _ in 0..3 {
             // SAFETY: reachable from the tail, so alive.
             let tail = unsafe { at.as_ref() };
@@ -199,6 +206,26 @@ impl<T> ListRx<T> {
     /// The next index to read.
     pub(super) fn index(&self) -> usize {
         self.index
+    }
+
+    /// The receiver is about to wait (its waker is registered): marks the block it waits on.
+    /// Returns `true` if its message arrived meanwhile, so it must look again.
+    pub(super) fn rx_wait(&mut self) -> bool {
+        let start = block::block_start(self.index);
+        loop {
+            // SAFETY: `head` is alive: only blocks before it are recycled.
+            let head = unsafe { self.head.as_ref() };
+            if head.start() == start {
+                return head.rx_wait(block::offset(self.index));
+            }
+            match head.next_ordered() {
+                Some(next) => self.head = next,
+                // The block does not exist yet. It is born marked, so its writer will wake
+                // us; and because our read of the link was ordered before the link, that
+                // writer (who found the block through it) also sees our registered waker.
+                None => return false,
+            }
+        }
     }
 
     /// Moves `head` to the block holding `index`; `false` if that block is not linked yet.

@@ -293,3 +293,20 @@ fn threads_send_concurrently_without_loss_or_reordering() {
         h.join().unwrap();
     }
 }
+
+#[test]
+fn a_closed_unbounded_channel_ends_after_its_backlog_despite_batched_releases() {
+    let (tx, mut rx) = unbounded_channel();
+    for i in 0..100 {
+        tx.send(i).unwrap();
+    }
+    for i in 0..50 {
+        assert_eq!(rx.try_recv(), Ok(i));
+    }
+    rx.close();
+    for i in 50..100 {
+        assert_eq!(rx.poll_recv(&mut noop()), Poll::Ready(Some(i)));
+    }
+    // The receiver still owes the counter for some of these: settled before it answers.
+    assert_eq!(rx.poll_recv(&mut noop()), Poll::Ready(None));
+}

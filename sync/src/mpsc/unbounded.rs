@@ -42,6 +42,8 @@ impl Semaphore for Unbounded {
     fn is_closed(&self) -> bool {
         self.0.load(Acquire) & CLOSED != 0
     }
+
+    const DEFER_RELEASE: bool = true;
 }
 
 impl fmt::Debug for Unbounded {
