@@ -50,12 +50,18 @@ pub const NOBODY: libc::uid_t = 65534;
 /// keeps a *per-thread* file-system user id: `setfsuid` to a non-zero id also clears the
 /// file-system capabilities from that thread's effective set (capabilities(7)), so
 /// permission checks on that thread are real ones — `EACCES`/`EPERM` — while the rest of the
-/// test process stays root (it creates and removes the fixtures). When not running as root,
-/// mode bits alone deny access and no switch is made.
+/// test process stays root (it creates and removes the fixtures, owned by root). The switch
+/// needs root, as the project's test runs have it; anyone else gets a message saying so.
+#[track_caller]
 pub fn unprivileged_pool_runtime() -> Runtime {
     let mut builder = Builder::new_current_thread();
     // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
+    let euid = unsafe { libc::geteuid() };
+    assert_eq!(
+        euid, 0,
+        "the PermissionDenied tests switch pool threads from root to nobody; run them as root"
+    );
+    {
         builder.on_thread_start(|| {
             // SAFETY: setfsuid takes any id and affects only the calling thread's credentials.
             unsafe { libc::setfsuid(NOBODY) };
