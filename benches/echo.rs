@@ -32,6 +32,7 @@
 //! ```text
 //! cargo bench --bench echo                   # the matrix, about 2 minutes
 //! cargo bench --bench echo -- --callgrind    # instructions per round trip, about 3 minutes
+//! cargo bench --bench echo -- --callgrind --uninit  # the same, reads into uninitialised memory
 //! cargo bench --bench echo --features trace -- --budget   # syscalls per round trip, seconds
 //! cargo test --bench echo                    # smoke run: every server once, tiny load
 //! ```
@@ -54,6 +55,12 @@
 //! $B --drive ADDR --conns C --size 64 --count N     # add --saturated for the closed loop
 //! callgrind_annotate echo-K.out | head -60          # the costliest functions, self cost
 //! ```
+//!
+//! With `--uninit`, each row runs corium's server as usual, then corium's and tokio's reading
+//! with `read_buf` into a `Vec::with_capacity` (uninitialised memory, as hyper's read cursor or
+//! a `BytesMut`), and reports corium's uninitialised/initialised ratio: a runtime that zeroes
+//! a buffer before reading into it pays a memset per poll there. Kinds `K-uninit` select that
+//! server by hand.
 //!
 //! The bench's own output files are kept in `<target>/criterion/echo-callgrind/`.
 //!

@@ -1,19 +1,19 @@
-//! Corium issue 5: "a tokio echo server, with `tokio::` renamed to `corium::` (and
-//! `#[tokio::main]` replaced by `Runtime::new()?.block_on`), compiles and runs unchanged".
+//! Corium issue 5: "a tokio echo server, with `tokio::` renamed to `corium::`, compiles and runs
+//! unchanged" — and, since issue 14, its `#[tokio::main]` and `select!` too.
 //!
 //! `echo_program!` below holds the program text *once*: an echo server as a tokio user writes
 //! it (bind, accept loop, `spawn` per connection, `read` / `write_all`), a second server in the
-//! `split` + `io::copy` style, and clients using `connect`, `write_all`, `read_exact`,
-//! `into_split`, `BufReader::lines` and `time::timeout`. The macro's only parameter is the
-//! crate the program is written against: `echo_program!(tokio)` compiles it against real
-//! tokio, `echo_program!(corium)` against corium. Both expansions are the same tokens apart from
-//! that one name, so the program is ported by renaming and nothing else.
+//! `split` + `io::copy` style, and clients using `connect`, `write_all`, `read_exact` raced
+//! against a timer with `select!`, `into_split`, `BufReader::lines`, `time::timeout`, and
+//! `try_join!`. The macro's only parameter is the crate the program is written against:
+//! `echo_program!(tokio)` compiles it against real tokio, `echo_program!(corium)` against
+//! corium. Both expansions are the same tokens apart from that one name, so the program is
+//! ported by renaming and nothing else.
 //!
 //! The program has two entry points, one per way a tokio user starts a runtime:
-//! `#[tokio::main]` (multi-thread) becomes `Runtime::new()?.block_on(..)`, and
-//! `#[tokio::main(flavor = "current_thread")]` becomes
-//! `Builder::new_current_thread().enable_all().build()?.block_on(..)`. Each run records the
-//! flavour its runtime reports, so a port that silently ran on the other scheduler fails.
+//! `#[tokio::main]` (multi-thread) and `#[tokio::main(flavor = "current_thread")]`, each on an
+//! `async fn` returning `Result` (renamed, `#[corium::main]`). Each run records the flavour its
+//! runtime reports, so a port that silently ran on the other scheduler fails.
 //!
 //! The tests run all four (two crates × two flavours), each against the same expected
 //! transcript, so all four are identical; then they cross the halves over the wire (corium's
@@ -50,7 +50,7 @@ macro_rules! echo_program {
 
         use $rt::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
         use $rt::net::{TcpListener, TcpStream};
-        use $rt::runtime::{Builder, Handle, Runtime};
+        use $rt::runtime::Handle;
         use $rt::time::timeout;
 
         use super::Transcript;
@@ -101,7 +101,14 @@ macro_rules! echo_program {
             stream.set_nodelay(true)?;
             stream.write_all(b"ping").await?;
             let mut reply = [0u8; 4];
-            timeout(Duration::from_secs(10), stream.read_exact(&mut reply)).await??;
+            $rt::select! {
+                read = stream.read_exact(&mut reply) => {
+                    read?;
+                }
+                () = $rt::time::sleep(Duration::from_secs(10)) => {
+                    return Err("no reply to ping in 10 s".into());
+                }
+            }
             Ok(reply.to_vec())
         }
 
@@ -157,8 +164,7 @@ macro_rules! echo_program {
             let copy_addr = copy_listener.local_addr()?;
             $rt::spawn(serve_with_copy(copy_listener));
 
-            let ping = ping(addr).await?;
-            let lines = line_client(addr, super::LINES).await?;
+            let (ping, lines) = $rt::try_join!(ping(addr), line_client(addr, super::LINES))?;
             let bulk = bulk_client(copy_addr, super::BULK).await?;
             let flavor = format!("{:?}", Handle::current().runtime_flavor());
             Ok(Transcript {
@@ -169,19 +175,18 @@ macro_rules! echo_program {
             })
         }
 
-        /// `#[tokio::main] async fn main()` becomes `Runtime::new()?.block_on(async { .. })`;
-        /// returning when the clients are done drops the runtime and with it the servers.
-        pub fn main() -> Result<Transcript, BoxError> {
-            Runtime::new()?.block_on(program())
+        /// `#[tokio::main]`: a multi-thread runtime; returning when the clients are done
+        /// drops the runtime and with it the servers.
+        #[$rt::main]
+        pub async fn main() -> Result<Transcript, BoxError> {
+            program().await
         }
 
-        /// `#[tokio::main(flavor = "current_thread")] async fn main()` becomes the builder
-        /// chain that attribute expands to: every task, servers included, runs on this thread.
-        pub fn main_current_thread() -> Result<Transcript, BoxError> {
-            Builder::new_current_thread()
-                .enable_all()
-                .build()?
-                .block_on(program())
+        /// `#[tokio::main(flavor = "current_thread")]`: every task, servers included, runs on
+        /// this thread.
+        #[$rt::main(flavor = "current_thread")]
+        pub async fn main_current_thread() -> Result<Transcript, BoxError> {
+            program().await
         }
     };
 }

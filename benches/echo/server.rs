@@ -13,7 +13,10 @@ pub(crate) const SERVER_BUF: usize = 16 * 1024;
 /// Worker threads of the multi-thread flavour (the machine has two cores).
 pub(crate) const WORKERS: usize = 2;
 
-/// The server program, written once; `$rt` is the crate it runs on.
+/// The server program, written once; `$rt` is the crate it runs on. With `uninit`, each
+/// connection reads with `read_buf` into the spare capacity of a `Vec::with_capacity` (memory
+/// never initialised) instead of `read` into a zeroed buffer: the path hyper's read cursor and
+/// `BytesMut` take, which costs a runtime that zeroes before reading a memset per poll.
 macro_rules! echo_server {
     ($rt:ident) => {
         use std::io;
@@ -27,6 +30,7 @@ macro_rules! echo_server {
         /// `workers == 0` selects the current-thread runtime, on the calling thread.
         pub fn serve(
             workers: usize,
+            uninit: bool,
             conns: usize,
             listening: impl FnOnce(SocketAddr),
         ) -> io::Result<u64> {
@@ -46,6 +50,19 @@ macro_rules! echo_server {
                     let (mut stream, _) = listener.accept().await?;
                     stream.set_nodelay(true)?;
                     tasks.push($rt::spawn(async move {
+                        if uninit {
+                            let mut buf = Vec::with_capacity(super::SERVER_BUF);
+                            let mut echoed = 0u64;
+                            loop {
+                                buf.clear();
+                                let n = stream.read_buf(&mut buf).await?;
+                                if n == 0 {
+                                    return Ok::<u64, io::Error>(echoed);
+                                }
+                                stream.write_all(&buf).await?;
+                                echoed += n as u64;
+                            }
+                        }
                         let mut buf = vec![0u8; super::SERVER_BUF];
                         let mut echoed = 0u64;
                         loop {
@@ -82,18 +99,36 @@ pub(crate) struct Kind {
     pub(crate) corium: bool,
     /// Worker threads; 0 = current-thread.
     pub(crate) workers: usize,
+    /// Reads into uninitialised memory (`read_buf` into a `Vec`'s spare capacity).
+    pub(crate) uninit: bool,
 }
 
 impl Kind {
-    pub(crate) const ALL: [Kind; 4] = [
+    pub(crate) const ALL: [Kind; 8] = [
         Kind::new(true, 0),
         Kind::new(false, 0),
         Kind::new(true, WORKERS),
         Kind::new(false, WORKERS),
+        Kind::new(true, 0).uninit(),
+        Kind::new(false, 0).uninit(),
+        Kind::new(true, WORKERS).uninit(),
+        Kind::new(false, WORKERS).uninit(),
     ];
 
     pub(crate) const fn new(corium: bool, workers: usize) -> Kind {
-        Kind { corium, workers }
+        Kind {
+            corium,
+            workers,
+            uninit: false,
+        }
+    }
+
+    /// The same server reading into uninitialised memory.
+    pub(crate) const fn uninit(self) -> Kind {
+        Kind {
+            uninit: true,
+            ..self
+        }
     }
 
     pub(crate) fn runtime(self) -> &'static str {
@@ -113,7 +148,8 @@ impl Kind {
     }
 
     pub(crate) fn name(self) -> String {
-        format!("{}-{}", self.runtime(), self.flavour())
+        let buffer = if self.uninit { "-uninit" } else { "" };
+        format!("{}-{}{buffer}", self.runtime(), self.flavour())
     }
 
     pub(crate) fn parse(name: &str) -> io::Result<Kind> {
@@ -123,16 +159,16 @@ impl Kind {
             .ok_or_else(|| {
                 crate::invalid(format!(
                     "unknown server kind {name:?}; use corium-current, corium-multi, \
-                     tokio-current or tokio-multi"
+                     tokio-current or tokio-multi, each optionally followed by -uninit"
                 ))
             })
     }
 
     pub(crate) fn serve(self, conns: usize, listening: impl FnOnce(SocketAddr)) -> io::Result<u64> {
         if self.corium {
-            corium_server::serve(self.workers, conns, listening)
+            corium_server::serve(self.workers, self.uninit, conns, listening)
         } else {
-            tokio_server::serve(self.workers, conns, listening)
+            tokio_server::serve(self.workers, self.uninit, conns, listening)
         }
     }
 }

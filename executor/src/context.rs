@@ -156,3 +156,25 @@ impl Drop for EnterRuntimeGuard {
         let _ = RUNTIME_ENTERED.try_with(|e| e.set(false));
     }
 }
+
+/// `true` if this thread drives a runtime (a worker, or inside `block_on`).
+pub(crate) fn runtime_entered() -> bool {
+    RUNTIME_ENTERED.try_with(Cell::get).unwrap_or(false)
+}
+
+/// Runs `f` as if this thread drove no runtime, so it may block (and `block_on`): the
+/// closure of `block_in_place`. The runtime stays current for `spawn`.
+pub(crate) fn exit_runtime<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let _ = RUNTIME_ENTERED.try_with(|e| e.set(self.0));
+        }
+    }
+    let _reset = Reset(
+        RUNTIME_ENTERED
+            .try_with(|e| e.replace(false))
+            .unwrap_or(false),
+    );
+    f()
+}

@@ -7,7 +7,17 @@
 //!   [`Handle`](runtime::Handle), [`RuntimeMetrics`](runtime::RuntimeMetrics).
 //! * [`task`] — [`spawn`], [`spawn_blocking`](task::spawn_blocking),
 //!   [`yield_now`](task::yield_now), [`JoinHandle`](task::JoinHandle),
-//!   [`JoinError`](task::JoinError), [`AbortHandle`](task::AbortHandle).
+//!   [`JoinError`](task::JoinError), [`AbortHandle`](task::AbortHandle),
+//!   [`JoinSet`](task::JoinSet) (outputs in completion order, one handle poll per completion).
+//! * Task ids ([`task::id`], [`task::Id`]) and task-local values ([`task_local!`],
+//!   [`LocalKey`](task::LocalKey)).
+//! * [`task::block_in_place`] (a worker's queue moves to a new thread while the closure
+//!   blocks) and the coop API ([`task::coop`]: `consume_budget`, `has_budget_remaining`,
+//!   `unconstrained`).
+//! * `!Send` tasks — [`LocalSet`](task::LocalSet), [`spawn_local`](task::spawn_local), and
+//!   [`LocalRuntime`](runtime::LocalRuntime) ([`Builder::build_local`](runtime::Builder::build_local)):
+//!   tasks that only the thread owning them polls; wakes from other threads re-queue them on
+//!   a locked remote queue and wake that thread.
 //!
 //! ```
 //! use corium_executor::runtime::Runtime;
@@ -78,3 +88,13 @@ pub mod task;
 mod trace;
 
 pub use task::spawn;
+
+/// Support for the `corium` facade's macros (`select!`'s fair start); not a public API.
+#[doc(hidden)]
+pub mod __private {
+    /// A value in `0..n` (`n > 0`) from this thread's random generator (xorshift, no state to
+    /// pass around): what `select!` uses to choose which branch to poll first.
+    pub fn thread_rng_n(n: u32) -> u32 {
+        crate::scheduler::rand::thread_rng_n(n)
+    }
+}

@@ -50,6 +50,8 @@ pub mod io;
 mod split_methods;
 mod addr;
 mod happy_eyeballs;
+#[cfg(feature = "hyper")]
+pub mod hyper_rt;
 pub mod tcp;
 pub mod udp;
 pub mod unix;
@@ -58,4 +60,4 @@ pub use addr::{lookup_host, ToSocketAddrs};
 pub use corium_reactor::{Interest, Ready};
 pub use tcp::{TcpListener, TcpSocket, TcpStream};
 pub use udp::UdpSocket;
-pub use unix::{UnixDatagram, UnixListener, UnixStream};
+pub use unix::{UnixDatagram, UnixListener, UnixSocket, UnixStream};

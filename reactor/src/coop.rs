@@ -96,6 +96,17 @@ pub fn budget<R>(f: impl FnOnce() -> R) -> (R, bool) {
     (result, now & FORCED_YIELD != 0)
 }
 
+/// Runs `f` with no budget limit on this thread (the budget outside [`budget`]), restoring
+/// the previous budget afterwards: what tokio's `unconstrained` does for one poll.
+#[inline]
+pub fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
+    let Ok(previous) = CURRENT.try_with(|c| c.replace(UNCONSTRAINED)) else {
+        return f();
+    };
+    let _reset = ResetGuard(previous);
+    f()
+}
+
 /// Takes one unit from the thread's budget: `true` if there was one (or no limit), `false`
 /// after marking the forced yield.
 #[inline]
@@ -260,6 +271,20 @@ mod tests {
         assert!(exhausted);
         assert_eq!(CURRENT.with(Cell::get), UNCONSTRAINED - 1, "restored");
         CURRENT.with(|c| c.set(UNCONSTRAINED));
+    }
+
+    #[test]
+    fn unconstrained_lifts_the_limit_and_restores_it() {
+        let ((), exhausted) = budget(|| {
+            CURRENT.with(|c| c.set(0));
+            assert!(!has_budget_remaining());
+            unconstrained(|| {
+                assert!(has_budget_remaining());
+                assert!(take_unit());
+            });
+            assert!(!has_budget_remaining(), "the spent budget is back");
+        });
+        assert!(!exhausted, "nothing was refused");
     }
 
     #[test]

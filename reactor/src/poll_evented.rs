@@ -159,9 +159,26 @@ impl<E: Source> PollEvented<E> {
     where
         for<'a> &'a E: Read,
     {
-        let mut io = self.get_ref();
         let len = buf.len();
-        self.poll_stream_io(cx, Direction::Read, len, || io.read(buf))
+        self.poll_read_with(cx, len, |mut io| io.read(buf))
+    }
+
+    /// [`poll_read`](PollEvented::poll_read) with the read itself supplied: `read` gets the
+    /// source once it is readable and reads at most `len` bytes, returning how many. For
+    /// byte-stream sources whose read is not `io::Read`, such as a read straight into
+    /// uninitialised memory (which therefore touches the caller's buffer only after readiness).
+    ///
+    /// # Errors
+    /// The shutdown error, or `read`'s error other than `WouldBlock`.
+    #[inline]
+    pub fn poll_read_with(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        mut read: impl FnMut(&E) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let io = self.get_ref();
+        self.poll_stream_io(cx, Direction::Read, len, || read(io))
     }
 
     /// Writes `buf` when writable; as [`poll_read`](PollEvented::poll_read): a write that

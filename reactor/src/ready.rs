@@ -122,7 +122,8 @@ impl Ready {
 
     /// The flags a waiter with `interest` is woken by (see the table on [`Ready`]).
     pub(crate) const fn from_interest(interest: Interest) -> Ready {
-        // A pending error fails the next syscall whatever it is, so every waiter hears of it.
+        // A pending error fails the next syscall whatever it is, so every waiter hears of it
+        // (and an `Interest::ERROR`-only waiter hears of nothing else).
         let mut bits = ERROR;
         if interest.is_readable() {
             bits |= READABLE | READ_CLOSED;

@@ -87,6 +87,21 @@ impl Event {
     pub fn is_priority(&self) -> bool {
         sys::event::is_priority(&self.inner)
     }
+
+    /// A POSIX AIO operation completed (kqueue's `EVFILT_AIO` on FreeBSD, DragonFly and Apple).
+    /// Always `false` on epoll, which has no AIO events; corium registers no AIO itself, so
+    /// this only matters for events of sources registered by hand.
+    #[inline]
+    pub fn is_aio(&self) -> bool {
+        sys::event::is_aio(&self.inner)
+    }
+
+    /// A `lio_listio` batch completed (kqueue's `EVFILT_LIO`, FreeBSD only). Always `false` on
+    /// epoll.
+    #[inline]
+    pub fn is_lio(&self) -> bool {
+        sys::event::is_lio(&self.inner)
+    }
 }
 
 impl fmt::Debug for Event {

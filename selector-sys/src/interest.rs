@@ -8,6 +8,7 @@ const READABLE: u8 = 0b001;
 const WRITABLE: u8 = 0b010;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 const PRIORITY: u8 = 0b100;
+const ERROR: u8 = 0b1000;
 
 /// The readiness a source is registered for.
 ///
@@ -19,6 +20,7 @@ const PRIORITY: u8 = 0b100;
 /// | `READABLE` | `EPOLLIN \| EPOLLRDHUP`    | `EVFILT_READ`       |
 /// | `WRITABLE` | `EPOLLOUT`                 | `EVFILT_WRITE`      |
 /// | `PRIORITY` | `EPOLLPRI`                 | (not available)     |
+/// | `ERROR`    | (nothing: `EPOLLERR` is always reported) | `EVFILT_READ` (errors come as `EV_EOF` with `fflags`) |
 ///
 /// Every registration is edge-triggered (`EPOLLET`, `EV_CLEAR`).
 #[derive(Copy, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -33,6 +35,13 @@ impl Interest {
     /// example on `/proc/self/mounts` or a cgroup file). Only where the OS has it (epoll).
     #[cfg(any(target_os = "linux", target_os = "android"))]
     pub const PRIORITY: Interest = Interest(NonZeroU8::new(PRIORITY).unwrap());
+
+    /// Error interest: wake on an error condition only (a socket's error queue, a failed
+    /// connect), not on data. epoll reports `EPOLLERR` whatever the interest, so an
+    /// `ERROR`-only registration asks epoll for no other event; kqueue has no error filter,
+    /// so there it registers `EVFILT_READ`, whose events carry errors (as tokio does over
+    /// mio). Readiness waiters with this interest are woken by `ERROR` readiness only.
+    pub const ERROR: Interest = Interest(NonZeroU8::new(ERROR).unwrap());
 
     /// Both interests together; `const` so it can build constants.
     #[must_use]
@@ -54,6 +63,23 @@ impl Interest {
     /// Whether writable interest is included.
     pub const fn is_writable(self) -> bool {
         self.0.get() & WRITABLE != 0
+    }
+
+    /// Whether error interest is included.
+    pub const fn is_error(self) -> bool {
+        self.0.get() & ERROR != 0
+    }
+
+    /// Whether AIO interest is included. corium has no AIO interest (mio's `Interest::AIO`
+    /// exists only on some BSDs), so this is always `false`; it is here so code written
+    /// against mio's `Interest` compiles unchanged.
+    pub const fn is_aio(self) -> bool {
+        false
+    }
+
+    /// Whether `lio_listio` interest is included: always `false`, as [`is_aio`](Interest::is_aio).
+    pub const fn is_lio(self) -> bool {
+        false
     }
 
     /// Whether priority interest is included (always `false` where the OS lacks it).
@@ -84,6 +110,7 @@ impl fmt::Debug for Interest {
             (self.is_readable(), "READABLE"),
             (self.is_writable(), "WRITABLE"),
             (self.is_priority(), "PRIORITY"),
+            (self.is_error(), "ERROR"),
         ];
         let mut sep = "";
         for (_, name) in names.iter().filter(|(on, _)| *on) {
@@ -105,5 +132,9 @@ mod tests {
         assert_eq!(both.remove(Interest::WRITABLE), Some(Interest::READABLE));
         assert_eq!(Interest::READABLE.remove(Interest::READABLE), None);
         assert_eq!(format!("{both:?}"), "READABLE | WRITABLE");
+        let e = Interest::ERROR;
+        assert!(e.is_error() && !e.is_readable() && !e.is_writable());
+        assert!(!e.is_aio() && !e.is_lio());
+        assert_eq!(format!("{:?}", e | Interest::READABLE), "READABLE | ERROR");
     }
 }

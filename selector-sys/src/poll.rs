@@ -105,6 +105,13 @@ pub struct Registry {
 impl Registry {
     /// Registers `source` for `interests`; events for it will carry `token`.
     ///
+    /// One fd may be registered with **several** `Poll`s at once: the kernel keeps one entry
+    /// per (queue, fd), and each queue reports the fd's readiness changes on its own (each
+    /// gets its own edge). corium relies on this (a signal listener in each runtime watches a
+    /// `dup` of the same self-pipe). mio refuses it in debug builds; corium does not, since
+    /// the kernel is the only registration table here. Registering the *same* fd twice with
+    /// *one* `Poll` is refused (`AlreadyExists`).
+    ///
     /// Registration is edge-triggered: an event is reported when readiness *changes*, so after
     /// an event the source must be drained until `WouldBlock` before another one comes.
     ///

@@ -390,6 +390,13 @@ fn next_runtime_id() -> std::num::NonZeroU64 {
     std::num::NonZeroU64::new(id).expect("runtime ids exhausted (2^64 runtimes)")
 }
 
+impl Builder {
+    /// `true` for [`Builder::new_current_thread`] (what `build_local` needs).
+    pub(crate) fn is_current_thread(&self) -> bool {
+        self.kind == Kind::CurrentThread
+    }
+}
+
 fn default_worker_threads() -> usize {
     static CACHED: AtomicUsize = AtomicUsize::new(0);
     match CACHED.load(Relaxed) {

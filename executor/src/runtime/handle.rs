@@ -49,6 +49,8 @@ pub enum RuntimeFlavor {
 /// would leave the wrong runtime current.
 #[must_use = "the runtime is current only while the guard lives"]
 pub struct EnterGuard<'a> {
+    // A local runtime's set (see `LocalRuntime::enter`), left first.
+    pub(super) _local: Option<crate::task::local::SavedLocal>,
     // Fields drop in order: the reactor context (entered last) is restored first.
     _reactor: crate::driver::EnterGuard,
     _current: context::SetCurrentGuard,
@@ -134,6 +136,7 @@ impl Handle {
     pub fn enter(&self) -> EnterGuard<'_> {
         let current = context::set_current(&self.inner);
         EnterGuard {
+            _local: None,
             _reactor: self.inner.driver().enter(),
             _current: current,
             _marker: PhantomData,

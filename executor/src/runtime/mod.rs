@@ -7,10 +7,12 @@
 
 pub(crate) mod builder;
 mod handle;
+mod local;
 mod metrics;
 
 pub use self::builder::Builder;
 pub use self::handle::{EnterGuard, Handle, Id, RuntimeFlavor};
+pub use self::local::{LocalOptions, LocalRuntime};
 pub use self::metrics::RuntimeMetrics;
 pub use crate::context::is_driving_tasks;
 pub use crate::context::TryCurrentError;

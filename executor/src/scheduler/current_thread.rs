@@ -217,7 +217,9 @@ impl Handle {
                 if let (Poll::Ready(out), _) = coop::budget(|| future.as_mut().poll(&mut task_cx)) {
                     return out;
                 }
-                until_driver -= 1;
+                // Saturating: a yield may have sent us here with the count already at 0, which
+                // the inner loop then serves first.
+                until_driver = until_driver.saturating_sub(1);
             }
             loop {
                 if until_driver == 0 {

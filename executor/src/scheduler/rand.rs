@@ -38,6 +38,20 @@ impl FastRand {
     }
 }
 
+thread_local! {
+    /// One generator per thread for callers outside the schedulers (`select!`'s fair start), so
+    /// they need no state of their own and never contend with another thread.
+    static THREAD_RNG: FastRand = FastRand::new();
+}
+
+/// A value in `0..n` (`n > 0`) from this thread's generator; `0` if the thread-local is gone
+/// (the thread is exiting), which only costs fairness, never correctness.
+pub(crate) fn thread_rng_n(n: u32) -> u32 {
+    THREAD_RNG
+        .try_with(|rng| rng.next_n(n as usize) as u32)
+        .unwrap_or(0)
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::FastRand;
@@ -52,5 +66,15 @@ mod tests {
             seen[v] = true;
         }
         assert!(seen.iter().all(|&s| s), "{seen:?}");
+    }
+
+    #[test]
+    fn the_thread_generator_covers_the_range() {
+        let mut seen = [0u32; 2];
+        for _ in 0..1_000 {
+            seen[super::thread_rng_n(2) as usize] += 1;
+        }
+        // Both halves well represented: a stuck or constant generator fails this.
+        assert!(seen.iter().all(|&c| c > 300), "{seen:?}");
     }
 }

@@ -7,6 +7,7 @@
 
 use super::core::{Cell, Core, Header, Stage, Trailer};
 use super::error::JoinError;
+use super::id;
 use super::raw::RawTask;
 use super::state::{TransitionToIdle, TransitionToRunning};
 use super::waker::waker_ref;
@@ -107,6 +108,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
 
     /// Polls the future, storing the result (output or panic) if it finished.
     fn poll_future(&self, cx: &mut Context<'_>) -> Poll<()> {
+        // `task::id()` answers for this task during its poll and a panic's unwinding.
+        let _id = id::enter(self.header().id);
         // SAFETY: transition_to_running succeeded, so we hold RUNNING and the stage is Running.
         let res = catch_unwind(AssertUnwindSafe(|| unsafe { self.core().poll(cx) }));
         let output = match res {
@@ -133,6 +136,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
 
     /// Drops the future and stores the cancellation error. The caller holds RUNNING.
     fn cancel(&self) {
+        // The future's destructor may ask for its task's id.
+        let _id = id::enter(self.header().id);
         // SAFETY: the caller holds RUNNING.
         let res = catch_unwind(AssertUnwindSafe(|| unsafe {
             self.core().set_stage(Stage::Consumed)

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 /// An owned permission to await (or abort) a spawned task.
 ///
@@ -65,6 +65,21 @@ impl<T> JoinHandle<T> {
     pub fn id(&self) -> Id {
         self.raw.header().id
     }
+
+    /// The output if the task is complete; otherwise `waker` becomes the join waker. Spends
+    /// no coop budget (a `JoinSet` charges once per output itself).
+    pub(crate) fn poll_output(&mut self, waker: &Waker) -> Poll<Result<T, JoinError>> {
+        let mut ret: Poll<Result<T, JoinError>> = Poll::Pending;
+        // SAFETY: `ret` has the task's output type (this JoinHandle was created for it) and we
+        // are the JoinHandle.
+        unsafe {
+            self.raw.try_read_output(
+                (&mut ret as *mut Poll<Result<T, JoinError>>).cast::<()>(),
+                waker,
+            )
+        };
+        ret
+    }
 }
 
 impl<T> Unpin for JoinHandle<T> {}
@@ -72,18 +87,10 @@ impl<T> Unpin for JoinHandle<T> {}
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // Awaiting finished handles in a loop must not starve the worker either.
         let coop = std::task::ready!(crate::coop::poll_proceed(cx));
-        let mut ret: Poll<Result<T, JoinError>> = Poll::Pending;
-        // SAFETY: `ret` has the task's output type (this JoinHandle was created for it) and we
-        // are the JoinHandle.
-        unsafe {
-            self.raw.try_read_output(
-                (&mut ret as *mut Poll<Result<T, JoinError>>).cast::<()>(),
-                cx.waker(),
-            )
-        };
+        let ret = self.poll_output(cx.waker());
         if ret.is_ready() {
             coop.made_progress();
         }

@@ -7,6 +7,8 @@
 //! The list holds one reference to each task. It is released when the task completes
 //! (`release`, called by the completer) or when shutdown pops the task to cancel it.
 
+use super::raw::RawTask;
+use super::state::INITIAL_STATE;
 use super::{Id, JoinHandle, Notified, Schedule, Task};
 use crate::loom::atomic::{AtomicBool, Ordering::SeqCst};
 use crate::loom::{lock, Mutex};
@@ -65,7 +67,31 @@ impl<S: Schedule> OwnedTasks<S> {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = super::new_task(future, scheduler, id);
+        self.insert(RawTask::new(future, scheduler, id, INITIAL_STATE))
+    }
+
+    /// [`bind`](Self::bind) for a future that need not be `Send` (a `LocalSet` task).
+    ///
+    /// # Safety
+    /// As [`RawTask::new_local`]: `scheduler` runs and cancels the task only on this thread.
+    pub(crate) unsafe fn bind_local<F>(
+        &self,
+        future: F,
+        scheduler: S,
+        id: Id,
+    ) -> (JoinHandle<F::Output>, Option<Notified<S>>)
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        // SAFETY: forwarded caller contract.
+        self.insert(unsafe { RawTask::new_local(future, scheduler, id, INITIAL_STATE) })
+    }
+
+    /// Lists a freshly allocated task (or cancels it at once if the list is closed).
+    fn insert<T>(&self, raw: RawTask) -> (JoinHandle<T>, Option<Notified<S>>) {
+        let (task, notified, join) = super::new_task::<S, T>(raw);
+        let id = task.id();
         let mut shard = lock(self.shard(id));
         if self.closed.load(SeqCst) {
             drop(shard);

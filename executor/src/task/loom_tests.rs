@@ -14,7 +14,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Wake, Waker};
 
-struct Sched {
+pub(super) struct Sched {
     queue: Mutex<VecDeque<Notified<Arc<Sched>>>>,
     owned: OwnedTasks<Arc<Sched>>,
 }
@@ -28,14 +28,14 @@ impl Schedule for Arc<Sched> {
     }
 }
 
-fn sched() -> Arc<Sched> {
+pub(super) fn sched() -> Arc<Sched> {
     Arc::new(Sched {
         queue: Mutex::new(VecDeque::new()),
         owned: OwnedTasks::new(1),
     })
 }
 
-fn spawn<F>(s: &Arc<Sched>, f: F) -> JoinHandle<F::Output>
+pub(super) fn spawn<F>(s: &Arc<Sched>, f: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -47,7 +47,7 @@ where
     join
 }
 
-fn run_all(s: &Arc<Sched>) {
+pub(super) fn run_all(s: &Arc<Sched>) {
     loop {
         let Some(task) = lock(&s.queue).pop_front() else {
             return;

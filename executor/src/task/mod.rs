@@ -31,23 +31,37 @@
 //! `harness.rs` holds the typed code; `raw.rs` the vtable; `waker.rs` the `RawWakerVTable`;
 //! `join.rs` the owner-side handles; `list.rs` the owned-task list used by shutdown.
 
+mod block_in_place;
+pub mod coop;
 mod core;
 mod error;
 mod harness;
+mod id;
 mod join;
+mod join_set;
 pub(crate) mod list;
+pub(crate) mod local;
 mod raw;
 pub(crate) mod state;
+mod task_local;
 mod waker;
 mod yield_now;
 
+pub use self::block_in_place::block_in_place;
+pub use self::coop::{consume_budget, unconstrained, Unconstrained};
 pub use self::error::JoinError;
+pub use self::id::{id, try_id, Id};
 pub use self::join::{AbortHandle, JoinHandle};
+pub use self::join_set::JoinSet;
+pub use self::local::{spawn_local, LocalEnterGuard, LocalSet};
+pub use self::task_local::{AccessError, LocalKey, TaskLocalFuture};
 pub use self::yield_now::yield_now;
+#[doc(inline)]
+pub use crate::task_local;
 
 pub(crate) use self::core::Header;
 use self::raw::RawTask;
-use self::state::{INITIAL_STATE, INITIAL_STATE_UNOWNED};
+use self::state::INITIAL_STATE_UNOWNED;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -134,36 +148,6 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>>;
 }
 
-/// A unique task id (unique for the life of the process).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Id(pub(crate) u64);
-
-impl Id {
-    /// The next id; ids start at 1 and are never reused.
-    pub(crate) fn next() -> Id {
-        // Plain std atomics: ids take no part in any loom model.
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        Id(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-    }
-
-    /// The id as a number.
-    pub fn as_u64(self) -> u64 {
-        self.0
-    }
-}
-
-impl fmt::Display for Id {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl fmt::Debug for Id {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Id({})", self.0)
-    }
-}
-
 /// One owned reference to a task (the owned-list entry, or the inside of a [`Notified`]).
 pub(crate) struct Task<S: 'static> {
     raw: RawTask,
@@ -241,14 +225,9 @@ impl<S: 'static> fmt::Debug for Notified<S> {
     }
 }
 
-/// Allocates a task for the owned list: the list's reference, the first Notified, the handle.
-fn new_task<F, S>(future: F, scheduler: S, id: Id) -> (Task<S>, Notified<S>, JoinHandle<F::Output>)
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-    S: Schedule,
-{
-    let raw = RawTask::new(future, scheduler, id, INITIAL_STATE);
+/// Splits a task allocated with `INITIAL_STATE` into its three owners: the owned list's
+/// reference, the first Notified, the handle.
+fn new_task<S: Schedule, T>(raw: RawTask) -> (Task<S>, Notified<S>, JoinHandle<T>) {
     (
         Task::from_raw(raw),
         Notified(Task::from_raw(raw)),
@@ -273,3 +252,9 @@ mod tests;
 
 #[cfg(all(test, loom))]
 mod loom_tests;
+
+#[cfg(all(test, loom))]
+mod loom_local;
+
+#[cfg(all(test, loom))]
+mod loom_join_set;

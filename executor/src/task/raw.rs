@@ -40,7 +40,9 @@ pub(crate) struct RawTask {
 
 // SAFETY: the task cell is shared between threads by design: its header is atomics and
 // immutable data, and the typed parts are guarded by the state machine. Futures and outputs
-// stored in cells are `Send` (every spawn function requires it), and the scheduler type is
+// stored in cells are `Send` (every spawn function requires it) — except those of
+// `new_local`, whose contract keeps every access to the future on its spawning thread and
+// lets other threads only touch the header and the scheduler — and the scheduler type is
 // `Send + Sync` (`Schedule` requires it).
 unsafe impl Send for RawTask {}
 // SAFETY: as above; `RawTask` exposes only `&self` methods that go through the state machine.
@@ -52,6 +54,23 @@ impl RawTask {
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
+        S: Schedule,
+    {
+        // SAFETY: `F` and its output are `Send`, so any thread may poll, drop or read them.
+        unsafe { RawTask::new_local(future, scheduler, id, initial) }
+    }
+
+    /// Allocates a task whose future (and output) need not be `Send`.
+    ///
+    /// # Safety
+    /// `scheduler` polls the task, cancels it (`shutdown`) and drops queue entries of it while
+    /// its future is alive only on the calling thread; if the output is not `Send`, only
+    /// a `JoinHandle` that stays on this thread reads it. Other threads may wake, abort and
+    /// drop references (which only touch the header, the join waker and the scheduler).
+    pub(super) unsafe fn new_local<F, S>(future: F, scheduler: S, id: Id, initial: usize) -> RawTask
+    where
+        F: Future + 'static,
+        F::Output: 'static,
         S: Schedule,
     {
         let cell = Cell::new(future, scheduler, initial, id, vtable::<F, S>(initial));
@@ -173,8 +192,8 @@ impl RawTask {
 
 fn vtable<F, S>(initial_state: usize) -> &'static Vtable
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
+    F::Output: 'static,
     S: Schedule,
 {
     use super::state::{INITIAL_STATE, INITIAL_STATE_UNOWNED};

@@ -53,9 +53,12 @@ enum State<T> {
 #[derive(Debug)]
 struct Parts<T> {
     inner: T,
-    /// Read bytes not yet handed out are `read_buf[read_pos..]`.
+    /// Read bytes not yet handed out are `read_buf[read_pos..read_end]`. The vector keeps
+    /// its length between reads, so its bytes are zeroed once, when it grows, not per read
+    /// (`std::io::Read` needs initialised memory).
     read_buf: Vec<u8>,
     read_pos: usize,
+    read_end: usize,
     /// The bytes of the write in flight; empty when idle.
     write_buf: Vec<u8>,
     /// Bytes were written since the last flush.
@@ -82,6 +85,7 @@ impl<T> Blocking<T> {
                 inner,
                 read_buf: Vec::new(),
                 read_pos: 0,
+                read_end: 0,
                 write_buf: Vec::new(),
                 dirty: false,
             }),
@@ -165,7 +169,7 @@ impl<T: Read + Send + 'static> AsyncRead for Blocking<T> {
         loop {
             let finished = ready!(me.poll_idle(cx))?;
             let parts = me.parts();
-            let unread = &parts.read_buf[parts.read_pos..];
+            let unread = &parts.read_buf[parts.read_pos..parts.read_end];
             if !unread.is_empty() || finished == Some(Op::Read) || dst.remaining() == 0 {
                 // Leftover bytes, or the answer to our own read (empty means end of stream).
                 let n = unread.len().min(dst.remaining());
@@ -175,17 +179,17 @@ impl<T: Read + Send + 'static> AsyncRead for Blocking<T> {
             }
             let want = dst.remaining().min(MAX_BUF);
             me.spawn(Op::Read, move |parts| {
-                parts.read_buf.clear();
-                parts.read_buf.resize(want, 0);
+                if parts.read_buf.len() < want {
+                    parts.read_buf.resize(want, 0);
+                }
                 parts.read_pos = 0;
                 let result = loop {
-                    match parts.inner.read(&mut parts.read_buf) {
+                    match parts.inner.read(&mut parts.read_buf[..want]) {
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                         other => break other,
                     }
                 };
-                let n = *result.as_ref().unwrap_or(&0);
-                parts.read_buf.truncate(n);
+                parts.read_end = *result.as_ref().unwrap_or(&0);
                 result.map(drop)
             })?;
         }

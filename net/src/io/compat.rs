@@ -21,7 +21,10 @@
 //! * reads: futures-io reads into an initialised `&mut [u8]` and returns a count; corium
 //!   reads into a [`ReadBuf`]. Going corium → futures wraps the slice in a `ReadBuf`; going
 //!   futures → corium initialises the `ReadBuf`'s unfilled part (zeroing only the bytes not
-//!   yet initialised) and advances it by the count.
+//!   yet initialised) and advances it by the count. That zeroing is the one read path in
+//!   corium that writes memory it did not read into: the futures-io trait has no way to
+//!   accept uninitialised memory. `read_buf` remembers what it zeroed across polls, so a
+//!   `Vec`'s spare capacity is zeroed once, not on every `Pending`.
 //! * closing: futures-io's `poll_close` is corium's `poll_shutdown`.
 //! * seeking: futures-io seeks in one call, `poll_seek(position)`, repeated until `Ready`;
 //!   corium (like tokio) splits it into `start_seek(position)` and `poll_complete`. Going
@@ -183,6 +186,7 @@ impl<T: futures_io::AsyncRead> AsyncRead for Compat<T> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        // futures-io reads need initialised memory (see the module docs): zero what is not.
         let unfilled = buf.initialize_unfilled();
         let len = unfilled.len();
         let n = ready!(self.project().inner.poll_read(cx, unfilled))?;

@@ -12,6 +12,7 @@
 //!   runtime's blocking pool).
 //! * Streams for tests and plumbing: [`duplex`], [`empty`], [`sink`], [`repeat`].
 //! * With the `futures-io` feature, `compat`: adapters to and from the `futures-io` traits.
+//! * With the `tokio-io` feature, `tokio_compat`: adapters to and from tokio's io traits.
 //!
 //! Porting from tokio: replace `tokio::io` with `corium::io`. corium does not depend on the
 //! `bytes` crate, which makes the visible differences:
@@ -54,6 +55,13 @@
 //! * *filled*: bytes a reader has put there; this is the data (`ReadBuf::filled`);
 //! * *initialised*: bytes known to hold some value, which may be handed out as `&mut [u8]`
 //!   (`ReadBuf::initialize_unfilled` zeroes only what lies beyond this cursor).
+//!
+//! corium's own readers never zero: every socket read goes straight into the unfilled part,
+//! possibly uninitialised, through [`ReadBuf::fill_uninit`], and only after the socket was
+//! found readable, so a `Pending` poll touches no byte. Exactly the bytes the kernel wrote
+//! become filled and initialised. `read_buf` into `Vec::with_capacity(n)`, or a reader
+//! handing out a `BytesMut`'s spare capacity, therefore costs what a read into an
+//! initialised buffer costs.
 //!
 //! The invariant `filled <= initialized <= capacity` always holds; the safe methods keep it
 //! (or panic on a contract violation by the calling reader, like advancing past initialised
@@ -109,6 +117,8 @@ mod blocking;
 pub mod compat;
 mod read_buf;
 mod stdio;
+#[cfg(feature = "tokio-io")]
+pub mod tokio_compat;
 pub mod util;
 
 /// Unix-only I/O: [`AsyncFd`](unix::AsyncFd), readiness waits for a file descriptor you own.

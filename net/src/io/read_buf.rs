@@ -1,6 +1,7 @@
 //! [`ReadBuf`]: a caller-owned buffer that may start out uninitialised, with two cursors.
 
 use std::fmt;
+use std::io;
 use std::mem::MaybeUninit;
 
 /// A borrowed byte buffer that a reader fills, tracking which bytes are *filled* (hold data)
@@ -155,6 +156,84 @@ impl<'a> ReadBuf<'a> {
         unsafe { assume_init_mut(&mut self.buf[self.filled..end]) }
     }
 
+    /// Fills the unfilled part straight from a read into uninitialised memory, such as
+    /// `recv(2)`, and marks filled — and initialised — exactly the bytes that read stored:
+    /// nothing is zeroed first, and no byte the read did not write is ever counted as
+    /// initialised. Returns how many bytes were filled.
+    ///
+    /// `read` gets the unfilled part (`remaining()` bytes, possibly uninitialised) and returns
+    /// the bytes it stored as a `&mut [u8]` at the start of that same memory, which is how
+    /// corium's `*_uninit` socket reads answer. That slice's existence is what proves the
+    /// bytes initialised, so neither side needs `unsafe`. An error from `read` marks nothing.
+    /// (A corium addition: tokio leaves this to `unsafe` `unfilled_mut` + `assume_init`.)
+    ///
+    /// # Panics
+    ///
+    /// If `read` returns a non-empty slice that does not start at the memory it was given:
+    /// a bug in `read`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::mem::MaybeUninit;
+    /// use corium_net::io::ReadBuf;
+    /// use corium_selector_sys::net::UnixDatagram;
+    ///
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// a.send(b"hello")?;
+    ///
+    /// let mut storage = [MaybeUninit::<u8>::uninit(); 64];
+    /// let mut buf = ReadBuf::uninit(&mut storage);
+    /// let n = buf.fill_uninit(|unfilled| b.recv_uninit(unfilled))?;
+    /// assert_eq!(n, 5);
+    /// assert_eq!(buf.filled(), b"hello");
+    /// // Only what the kernel wrote counts as initialised; nothing was zeroed.
+    /// assert_eq!(buf.initialized().len(), 5);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[inline]
+    #[track_caller]
+    pub fn fill_uninit(
+        &mut self,
+        read: impl for<'x> FnOnce(&'x mut [MaybeUninit<u8>]) -> io::Result<&'x mut [u8]>,
+    ) -> io::Result<usize> {
+        let before = self.filled;
+        self.fill_uninit_with(|unfilled| read(unfilled).map(|stored| (stored, ())))?;
+        Ok(self.filled - before)
+    }
+
+    /// [`fill_uninit`](ReadBuf::fill_uninit) for a read that also returns a value, such as
+    /// `recvfrom(2)` and its sender's address, which is passed back.
+    ///
+    /// # Panics
+    ///
+    /// As [`fill_uninit`](ReadBuf::fill_uninit).
+    #[inline]
+    #[track_caller]
+    pub fn fill_uninit_with<A>(
+        &mut self,
+        read: impl for<'x> FnOnce(&'x mut [MaybeUninit<u8>]) -> io::Result<(&'x mut [u8], A)>,
+    ) -> io::Result<A> {
+        let unfilled = &mut self.buf[self.filled..];
+        let (start, room) = (unfilled.as_ptr().cast::<u8>(), unfilled.len());
+        let (stored, value) = read(unfilled)?;
+        let n = stored.len();
+        assert!(
+            n == 0 || (std::ptr::eq(stored.as_ptr(), start) && n <= room),
+            "ReadBuf::fill_uninit: the read returned {n} bytes that are not at the start of \
+             the {room}-byte buffer it was given"
+        );
+        // Why no `unsafe` is needed to count these bytes initialised: `stored` is a `&mut [u8]`
+        // over `buf[filled..filled + n]` (just checked), and a `&mut [u8]` may only exist over
+        // initialised bytes, so they are. The invariant `filled <= initialized` holds after.
+        let end = self.filled + n;
+        if end > self.initialized {
+            self.initialized = end;
+        }
+        self.filled = end;
+        Ok(value)
+    }
+
     /// How many bytes can still be filled: `capacity() - filled().len()`.
     #[inline]
     pub fn remaining(&self) -> usize {
@@ -245,6 +324,27 @@ impl<'a> ReadBuf<'a> {
         self.filled = end;
     }
 
+    /// Appends `n` copies of `byte` to the filled part (as `bytes::BufMut::put_bytes`).
+    ///
+    /// # Panics
+    ///
+    /// If `n > remaining()`.
+    #[inline]
+    #[track_caller]
+    pub fn put_bytes(&mut self, byte: u8, n: usize) {
+        assert!(
+            n <= self.remaining(),
+            "ReadBuf::put_bytes: {n} bytes do not fit in the {} remaining",
+            self.remaining()
+        );
+        let end = self.filled + n;
+        self.buf[self.filled..end].fill(MaybeUninit::new(byte));
+        if end > self.initialized {
+            self.initialized = end;
+        }
+        self.filled = end;
+    }
+
     /// A new `ReadBuf` over the first `min(n, remaining())` unfilled bytes, with nothing
     /// filled and the initialised part carried over.
     ///
@@ -260,6 +360,13 @@ impl<'a> ReadBuf<'a> {
             filled: 0,
             initialized,
         }
+    }
+
+    /// `(filled().len(), initialized().len())`, without building (and bounds-checking) the
+    /// slices: for adaptors on a hot path that only need the counts.
+    #[inline]
+    pub(crate) fn cursors(&self) -> (usize, usize) {
+        (self.filled, self.initialized)
     }
 
     /// Address of the first byte of the buffer, so adaptors can check that a reader wrote into
@@ -404,6 +511,58 @@ mod tests {
         b.advance(1);
         // SAFETY: nothing is written through it.
         assert_eq!(unsafe { b.inner_mut() }.len(), 3);
+    }
+
+    #[test]
+    fn fill_uninit_marks_only_the_returned_bytes() {
+        let mut storage = [MaybeUninit::<u8>::uninit(); 8];
+        let mut b = ReadBuf::uninit(&mut storage);
+        b.put_slice(b"ab");
+        // A read that stores two bytes and returns them, as a syscall wrapper does.
+        let n = b
+            .fill_uninit(|unfilled| Ok(write_copy(unfilled, b"cd")))
+            .unwrap();
+        assert_eq!(n, 2);
+        assert_eq!(parts(&b), (4, 4, 8));
+        assert_eq!(b.filled(), b"abcd");
+        // An error marks nothing; its value comes back.
+        let err = b
+            .fill_uninit_with(|_| Err::<(&mut [u8], ()), _>(io::ErrorKind::WouldBlock.into()))
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+        assert_eq!(parts(&b), (4, 4, 8));
+        // An empty answer (end of stream) may point anywhere.
+        assert_eq!(b.fill_uninit_with(|_| Ok((&mut [][..], 7))).unwrap(), 7);
+        assert_eq!(parts(&b), (4, 4, 8));
+    }
+
+    /// Copies `src` into the start of `dst` and returns those bytes as initialised.
+    fn write_copy<'a>(dst: &'a mut [MaybeUninit<u8>], src: &[u8]) -> &'a mut [u8] {
+        let dst = &mut dst[..src.len()];
+        for (d, s) in dst.iter_mut().zip(src) {
+            d.write(*s);
+        }
+        // SAFETY: every byte of `dst` was just written.
+        unsafe { assume_init_mut(dst) }
+    }
+
+    #[test]
+    #[should_panic(expected = "not at the start of the 8-byte buffer")]
+    fn fill_uninit_rejects_bytes_from_elsewhere() {
+        let mut storage = [MaybeUninit::<u8>::uninit(); 8];
+        let mut b = ReadBuf::uninit(&mut storage);
+        let elsewhere: &'static mut [u8] = Box::leak(vec![1u8, 2].into_boxed_slice());
+        let _ = b.fill_uninit(|_| Ok(elsewhere));
+    }
+
+    #[test]
+    fn put_bytes_fills_and_initialises() {
+        let mut storage = [MaybeUninit::<u8>::uninit(); 6];
+        let mut b = ReadBuf::uninit(&mut storage);
+        b.put_slice(b"a");
+        b.put_bytes(b'z', 3);
+        assert_eq!(parts(&b), (4, 4, 6));
+        assert_eq!(b.filled(), b"azzz");
     }
 
     #[test]

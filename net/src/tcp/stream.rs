@@ -292,10 +292,9 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<usize>> {
-        let unfilled = buf.initialize_unfilled();
-        let n = ready!(self.io.poll_read_io(cx, |sock| sock.peek(unfilled)))?;
-        buf.advance(n);
-        Poll::Ready(Ok(n))
+        // Straight into the caller's (possibly uninitialised) memory, once readable.
+        self.io
+            .poll_read_io(cx, |sock| buf.fill_uninit(|b| sock.peek_uninit(b)))
     }
 
     /// Sets `TCP_NODELAY`: `true` sends small writes at once instead of letting Nagle's
@@ -430,6 +429,21 @@ impl TcpStream {
         }
     }
 
+    /// Reads what has arrived into `buf`'s next chunk without waiting, straight into its
+    /// (possibly uninitialised) spare memory, and advances `buf` by the bytes read; returns
+    /// that count (`0` at end of stream). Feature `bytes`.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if nothing is there (the readiness is cleared); otherwise the OS error.
+    #[cfg(feature = "bytes")]
+    pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io.try_io(Interest::READABLE, |sock| {
+            crate::io::util::recv_into_buf_mut(buf, |b| Ok((sock.read_uninit(b)?, ())))
+                .map(|(n, ())| n)
+        })
+    }
+
     /// The read of `AsyncRead`, by shared reference (the halves read through it).
     #[inline]
     pub(crate) fn poll_read_priv(
@@ -441,9 +455,13 @@ impl TcpStream {
             // Nothing can be read into a full buffer: do not wait for readiness to say so.
             return Poll::Ready(Ok(()));
         }
-        // PollEvented's stream read: a short read also clears the read readiness.
-        let n = ready!(self.io.poll_read(cx, buf.initialize_unfilled()))?;
-        buf.advance(n);
+        // PollEvented's stream read: a short read also clears the read readiness. The read
+        // goes straight into the caller's possibly uninitialised memory, and only once the
+        // socket is readable: a `Pending` poll touches no byte of `buf`.
+        let len = buf.remaining();
+        ready!(self
+            .io
+            .poll_read_with(cx, len, |sock| buf.fill_uninit(|b| sock.read_uninit(b))))?;
         Poll::Ready(Ok(()))
     }
 

@@ -111,9 +111,10 @@ impl UdpSocket {
     ///
     /// As [`recv`](UdpSocket::recv).
     pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let unfilled = buf.initialize_unfilled();
-        let n = ready!(self.io.poll_read_io(cx, |sock| sock.peek(unfilled)))?;
-        buf.advance(n);
+        // Straight into the caller's (possibly uninitialised) memory, once readable.
+        ready!(self
+            .io
+            .poll_read_io(cx, |sock| buf.fill_uninit(|b| sock.peek_uninit(b))))?;
         Poll::Ready(Ok(()))
     }
 
@@ -130,10 +131,10 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        let unfilled = buf.initialize_unfilled();
-        let (n, from) = ready!(self.io.poll_read_io(cx, |sock| sock.peek_from(unfilled)))?;
-        buf.advance(n);
-        Poll::Ready(Ok(from))
+        // Straight into the caller's (possibly uninitialised) memory, once readable.
+        self.io.poll_read_io(cx, |sock| {
+            buf.fill_uninit_with(|b| sock.peek_from_uninit(b))
+        })
     }
 
     /// Polls for the sender of the next datagram, leaving the datagram queued.

@@ -8,6 +8,8 @@ use std::task::{ready, Context, Poll};
 use corium_reactor::Interest;
 
 use crate::addr::{no_addresses, to_socket_addrs, ToSocketAddrs};
+#[cfg(feature = "bytes")]
+use crate::io::util::recv_into_buf_mut;
 use crate::io::ReadBuf;
 use crate::udp::UdpSocket;
 
@@ -111,9 +113,10 @@ impl UdpSocket {
     ///
     /// As [`recv`](UdpSocket::recv).
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let unfilled = buf.initialize_unfilled();
-        let n = ready!(self.io.poll_read_io(cx, |sock| sock.recv(unfilled)))?;
-        buf.advance(n);
+        // Straight into the caller's (possibly uninitialised) memory, once readable.
+        ready!(self
+            .io
+            .poll_read_io(cx, |sock| buf.fill_uninit(|b| sock.recv_uninit(b))))?;
         Poll::Ready(Ok(()))
     }
 
@@ -136,10 +139,10 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        let unfilled = buf.initialize_unfilled();
-        let (n, from) = ready!(self.io.poll_read_io(cx, |sock| sock.recv_from(unfilled)))?;
-        buf.advance(n);
-        Poll::Ready(Ok(from))
+        // Straight into the caller's (possibly uninitialised) memory, once readable.
+        self.io.poll_read_io(cx, |sock| {
+            buf.fill_uninit_with(|b| sock.recv_from_uninit(b))
+        })
     }
 
     /// Polls to send a datagram to `target`.
@@ -154,5 +157,66 @@ impl UdpSocket {
         target: SocketAddr,
     ) -> Poll<io::Result<usize>> {
         self.io.poll_write_io(cx, |sock| sock.send_to(buf, target))
+    }
+}
+
+/// Feature `bytes`: datagrams received straight into a `bytes::BufMut`'s next chunk, possibly
+/// uninitialised spare memory, which is then advanced by the datagram's length. As with the
+/// slice forms, a datagram longer than the chunk is truncated.
+#[cfg(feature = "bytes")]
+impl UdpSocket {
+    /// Waits for a datagram from the connected peer and appends it to `buf`; returns its
+    /// length.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv`](UdpSocket::recv).
+    pub async fn recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io
+            .async_io(Interest::READABLE, |sock| {
+                recv_into_buf_mut(buf, |b| Ok((sock.recv_uninit(b)?, ()))).map(|(n, ())| n)
+            })
+            .await
+    }
+
+    /// Waits for a datagram and appends it to `buf`; returns its length and sender.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv_from`](UdpSocket::recv_from).
+    pub async fn recv_buf_from<B: bytes::BufMut>(
+        &self,
+        buf: &mut B,
+    ) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .async_io(Interest::READABLE, |sock| {
+                recv_into_buf_mut(buf, |b| sock.recv_from_uninit(b))
+            })
+            .await
+    }
+
+    /// Appends a queued datagram from the connected peer to `buf` without waiting.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if none is queued; otherwise as [`recv`](UdpSocket::recv).
+    pub fn try_recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io.try_io(Interest::READABLE, |sock| {
+            recv_into_buf_mut(buf, |b| Ok((sock.recv_uninit(b)?, ()))).map(|(n, ())| n)
+        })
+    }
+
+    /// Appends a queued datagram to `buf` without waiting; returns its length and sender.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if none is queued; otherwise as [`recv_from`](UdpSocket::recv_from).
+    pub fn try_recv_buf_from<B: bytes::BufMut>(
+        &self,
+        buf: &mut B,
+    ) -> io::Result<(usize, SocketAddr)> {
+        self.io.try_io(Interest::READABLE, |sock| {
+            recv_into_buf_mut(buf, |b| sock.recv_from_uninit(b))
+        })
     }
 }

@@ -10,6 +10,8 @@ use std::task::{ready, Context, Poll};
 use corium_reactor::{Interest, PollEvented, Ready};
 use corium_selector_sys::net as sys;
 
+#[cfg(feature = "bytes")]
+use crate::io::util::recv_into_buf_mut;
 use crate::io::ReadBuf;
 use crate::unix::SocketAddr;
 
@@ -67,7 +69,7 @@ impl UnixDatagram {
         Ok((UnixDatagram::new(a)?, UnixDatagram::new(b)?))
     }
 
-    fn new(sys: sys::UnixDatagram) -> io::Result<UnixDatagram> {
+    pub(crate) fn new(sys: sys::UnixDatagram) -> io::Result<UnixDatagram> {
         let io = PollEvented::new_with_interest(sys, Interest::READABLE | Interest::WRITABLE)?;
         Ok(UnixDatagram { io })
     }
@@ -194,9 +196,10 @@ impl UnixDatagram {
     ///
     /// As [`recv`](UnixDatagram::recv).
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let unfilled = buf.initialize_unfilled();
-        let n = ready!(self.io.poll_read_io(cx, |sock| sock.recv(unfilled)))?;
-        buf.advance(n);
+        // Straight into the caller's (possibly uninitialised) memory, once readable.
+        ready!(self
+            .io
+            .poll_read_io(cx, |sock| buf.fill_uninit(|b| sock.recv_uninit(b))))?;
         Poll::Ready(Ok(()))
     }
 
@@ -219,10 +222,10 @@ impl UnixDatagram {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        let unfilled = buf.initialize_unfilled();
-        let (n, from) = ready!(self.io.poll_read_io(cx, |sock| sock.recv_from(unfilled)))?;
-        buf.advance(n);
-        Poll::Ready(Ok(from))
+        // Straight into the caller's (possibly uninitialised) memory, once readable.
+        self.io.poll_read_io(cx, |sock| {
+            buf.fill_uninit_with(|b| sock.recv_from_uninit(b))
+        })
     }
 
     /// Polls to send a datagram to `path`.
@@ -357,5 +360,66 @@ impl fmt::Debug for UnixDatagram {
             .field("fd", &self.as_raw_fd())
             .field("local", &self.local_addr().ok())
             .finish()
+    }
+}
+
+/// Feature `bytes`: datagrams received straight into a `bytes::BufMut`'s next chunk, possibly
+/// uninitialised spare memory, which is then advanced by the datagram's length. As with the
+/// slice forms, a datagram longer than the chunk is truncated.
+#[cfg(feature = "bytes")]
+impl UnixDatagram {
+    /// Waits for a datagram from the connected peer and appends it to `buf`; returns its
+    /// length.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv`](UnixDatagram::recv).
+    pub async fn recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io
+            .async_io(Interest::READABLE, |sock| {
+                recv_into_buf_mut(buf, |b| Ok((sock.recv_uninit(b)?, ()))).map(|(n, ())| n)
+            })
+            .await
+    }
+
+    /// Waits for a datagram and appends it to `buf`; returns its length and sender.
+    ///
+    /// # Errors
+    ///
+    /// As [`recv_from`](UnixDatagram::recv_from).
+    pub async fn recv_buf_from<B: bytes::BufMut>(
+        &self,
+        buf: &mut B,
+    ) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .async_io(Interest::READABLE, |sock| {
+                recv_into_buf_mut(buf, |b| sock.recv_from_uninit(b))
+            })
+            .await
+    }
+
+    /// Appends a queued datagram from the connected peer to `buf` without waiting.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if none is queued; otherwise as [`recv`](UnixDatagram::recv).
+    pub fn try_recv_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io.try_io(Interest::READABLE, |sock| {
+            recv_into_buf_mut(buf, |b| Ok((sock.recv_uninit(b)?, ()))).map(|(n, ())| n)
+        })
+    }
+
+    /// Appends a queued datagram to `buf` without waiting; returns its length and sender.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if none is queued; otherwise as [`recv_from`](UnixDatagram::recv_from).
+    pub fn try_recv_buf_from<B: bytes::BufMut>(
+        &self,
+        buf: &mut B,
+    ) -> io::Result<(usize, SocketAddr)> {
+        self.io.try_io(Interest::READABLE, |sock| {
+            recv_into_buf_mut(buf, |b| sock.recv_from_uninit(b))
+        })
     }
 }

@@ -50,7 +50,7 @@ impl UnixListener {
         UnixListener::new(sys::UnixListener::bind(path)?)
     }
 
-    fn new(sys: sys::UnixListener) -> io::Result<UnixListener> {
+    pub(crate) fn new(sys: sys::UnixListener) -> io::Result<UnixListener> {
         let io = PollEvented::new_with_interest(sys, Interest::READABLE)?;
         Ok(UnixListener { io })
     }

@@ -1,5 +1,5 @@
 //! Unix-domain sockets: [`UnixStream`], [`UnixListener`], [`UnixDatagram`], and the halves of
-//! a split stream.
+//! a split stream; and [`pipe`]: pipes and FIFOs on the reactor.
 //!
 //! They work like their TCP and UDP counterparts (a nonblocking selector socket in a
 //! [`PollEvented`](corium_reactor::PollEvented)), with filesystem paths (or, on Linux, abstract
@@ -8,12 +8,15 @@
 
 mod datagram;
 mod listener;
+pub mod pipe;
+mod socket;
 mod split;
 mod stream;
 mod ucred;
 
 pub use datagram::UnixDatagram;
 pub use listener::UnixListener;
+pub use socket::UnixSocket;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use stream::UnixStream;
 pub use ucred::UCred;

@@ -275,6 +275,20 @@ impl UnixStream {
         self.io.get_ref().shutdown(how)
     }
 
+    /// Reads what has arrived into `buf`'s next chunk without waiting (see
+    /// [`TcpStream::try_read_buf`](crate::TcpStream::try_read_buf)). Feature `bytes`.
+    ///
+    /// # Errors
+    ///
+    /// `WouldBlock` if nothing is there (the readiness is cleared); otherwise the OS error.
+    #[cfg(feature = "bytes")]
+    pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io.try_io(Interest::READABLE, |sock| {
+            crate::io::util::recv_into_buf_mut(buf, |b| Ok((sock.read_uninit(b)?, ())))
+                .map(|(n, ())| n)
+        })
+    }
+
     pub(crate) fn poll_read_priv(
         &self,
         cx: &mut Context<'_>,
@@ -283,9 +297,12 @@ impl UnixStream {
         if buf.remaining() == 0 {
             return Poll::Ready(Ok(()));
         }
-        // PollEvented's stream read: a short read also clears the read readiness.
-        let n = ready!(self.io.poll_read(cx, buf.initialize_unfilled()))?;
-        buf.advance(n);
+        // PollEvented's stream read: a short read also clears the read readiness; straight
+        // into the caller's memory, only once readable (as TcpStream's).
+        let len = buf.remaining();
+        ready!(self
+            .io
+            .poll_read_with(cx, len, |sock| buf.fill_uninit(|b| sock.read_uninit(b))))?;
         Poll::Ready(Ok(()))
     }
 

@@ -127,13 +127,18 @@ impl RawAddr {
         }
     }
 
-    /// Builds a `sockaddr_un` for a filesystem path.
+    /// Builds a `sockaddr_un` for a filesystem path — or, on Linux and Android, for an
+    /// abstract name when the "path" starts with a NUL byte (`"\0name"`, as tokio accepts).
     ///
     /// # Errors
-    /// `InvalidInput` if the path holds a NUL byte, or does not fit in `sun_path` with its
-    /// terminating NUL.
+    /// `InvalidInput` if the path holds a NUL byte (anywhere but first, on Linux), or does not
+    /// fit in `sun_path` with its terminating NUL.
     pub(crate) fn from_path(path: &Path) -> io::Result<RawAddr> {
         let bytes = path.as_os_str().as_bytes();
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if let Some(name) = bytes.strip_prefix(&[0]) {
+            return RawAddr::from_abstract(name);
+        }
         if bytes.contains(&0) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -158,20 +163,26 @@ impl RawAddr {
         }
         #[cfg(any(target_os = "linux", target_os = "android"))]
         if let Some(name) = abstract_name(addr) {
-            // An abstract name is a leading NUL then the name's bytes, no terminator: the
-            // length alone delimits it, so the NUL is part of the name's room.
-            let mut with_nul = Vec::with_capacity(name.len() + 1);
-            with_nul.push(0);
-            with_nul.extend_from_slice(name);
-            return RawAddr::unix_with(&with_nul, 0, || {
-                format!("abstract name {:?}", String::from_utf8_lossy(name))
-            });
+            return RawAddr::from_abstract(name);
         }
         Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "an unnamed unix socket address cannot be bound or connected to: use an address \
              with a path (SocketAddr::from_pathname) or, on Linux, an abstract name",
         ))
+    }
+
+    /// Builds a `sockaddr_un` for a Linux abstract name (the bytes after the leading NUL).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn from_abstract(name: &[u8]) -> io::Result<RawAddr> {
+        // An abstract name is a leading NUL then the name's bytes, no terminator: the length
+        // alone delimits it, so the NUL is part of the name's room.
+        let mut with_nul = Vec::with_capacity(name.len() + 1);
+        with_nul.push(0);
+        with_nul.extend_from_slice(name);
+        RawAddr::unix_with(&with_nul, 0, || {
+            format!("abstract name {:?}", String::from_utf8_lossy(name))
+        })
     }
 
     /// Fills a `sockaddr_un` whose `sun_path` starts with `bytes`, keeping `spare` more bytes
@@ -380,6 +391,15 @@ mod tests {
         let addr = UnixAddr::from_abstract_name(b"corium\0test").unwrap();
         let back = RawAddr::from_unix(&addr).unwrap().to_unix().unwrap();
         assert_eq!(back.as_abstract_name(), Some(&b"corium\0test"[..]));
+    }
+
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    fn a_leading_nul_in_a_path_is_an_abstract_name() {
+        let raw = RawAddr::from_path(Path::new(OsStr::from_bytes(b"\0corium-abs"))).unwrap();
+        let back = raw.to_unix().unwrap();
+        assert_eq!(back.as_abstract_name(), Some(&b"corium-abs"[..]));
+        assert!(back.as_pathname().is_none());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! this, so the `read`/`readv` and `fcntl` plumbing exists once.
 
 use std::io::{self, IoSlice, IoSliceMut};
+use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, OwnedFd};
 
 use crate::syscall;
@@ -28,6 +29,40 @@ pub(crate) fn rw_len(len: usize) -> usize {
     len.min(MAX_RW)
 }
 
+/// The bytes a read just stored: the first `n` of `buf`, now readable as `&mut [u8]`.
+///
+/// Every `*_uninit` read ends here, so the reads that fill uninitialised memory hand their
+/// caller a slice whose existence proves those bytes initialised, and the layers above (a
+/// `ReadBuf`) can record exactly them without `unsafe` of their own.
+///
+/// # Safety
+///
+/// The kernel must have written the first `n` bytes of `buf` (`n` is a successful read's
+/// return value for this very buffer).
+#[inline]
+pub(crate) unsafe fn kernel_filled(buf: &mut [MaybeUninit<u8>], n: usize) -> &mut [u8] {
+    // Bounds-checked: a count past the buffer would be a kernel bug, and must not become an
+    // out-of-bounds slice.
+    let written = &mut buf[..n];
+    // SAFETY: `MaybeUninit<u8>` has `u8`'s layout, and the caller guarantees these `n` bytes
+    // were written by the kernel, so each holds a valid `u8`.
+    unsafe { &mut *(written as *mut [MaybeUninit<u8>] as *mut [u8]) }
+}
+
+/// An initialised buffer seen as the `MaybeUninit` buffer the `*_uninit` reads take, so the
+/// `&mut [u8]` forms of those reads share their code.
+///
+/// # Safety
+///
+/// The view must only be handed to a read that stores what the kernel wrote (never
+/// `MaybeUninit::uninit()`), so that `buf` stays initialised for its owner.
+#[inline]
+pub(crate) unsafe fn as_uninit(buf: &mut [u8]) -> &mut [MaybeUninit<u8>] {
+    // SAFETY: same layout; the caller's promise means no uninitialised value is written back
+    // into bytes the owner of `buf` considers initialised.
+    unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) }
+}
+
 /// An owned file descriptor with the I/O calls that any fd accepts.
 #[derive(Debug)]
 pub(crate) struct Fd {
@@ -38,13 +73,27 @@ impl Fd {
     /// `read(2)`.
     #[inline]
     pub(crate) fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        // SAFETY: `buf` is writable for `rw_len(buf.len()) <= buf.len()` bytes, and the fd is
+        // SAFETY: `read_uninit` stores only what the kernel wrote.
+        let view = unsafe { as_uninit(buf) };
+        self.read_uninit(view).map(|filled| filled.len())
+    }
+
+    /// `read(2)` into possibly uninitialised memory; returns the bytes it filled.
+    #[inline]
+    pub(crate) fn read_uninit<'a>(
+        &self,
+        buf: &'a mut [MaybeUninit<u8>],
+    ) -> io::Result<&'a mut [u8]> {
+        // SAFETY: `buf` is writable for `rw_len(buf.len()) <= buf.len()` bytes (the kernel
+        // only stores into it, so its being uninitialised does not matter), and the fd is
         // open because `self` owns it.
         let n = syscall!(
             read(self.as_raw_fd(), buf.as_mut_ptr().cast(), rw_len(buf.len()));
             "Fd::read", "fd={}, len={}", self.as_raw_fd(), rw_len(buf.len())
         )?;
-        Ok(n as usize)
+        // SAFETY: a successful `read` wrote its return value's worth of bytes at the start of
+        // `buf`.
+        Ok(unsafe { kernel_filled(buf, n as usize) })
     }
 
     /// `readv(2)`.
@@ -230,6 +279,22 @@ pub(crate) use impl_source;
 /// another writes the same socket), and for `$ty` by forwarding to `&$ty`.
 macro_rules! impl_read {
     ($ty:ty) => {
+        impl $ty {
+            /// Reads into possibly uninitialised memory (no zeroing first) and returns the
+            /// bytes the kernel filled: the start of `buf`, now initialised. Otherwise as
+            /// `io::Read::read`: `Ok` of an empty slice is end of stream (or an empty `buf`).
+            ///
+            /// # Errors
+            /// `WouldBlock` when nothing is there yet; other OS errors of the read.
+            #[inline]
+            pub fn read_uninit<'a>(
+                &self,
+                buf: &'a mut [::std::mem::MaybeUninit<u8>],
+            ) -> ::std::io::Result<&'a mut [u8]> {
+                self.inner.read_uninit(buf)
+            }
+        }
+
         impl ::std::io::Read for $ty {
             #[inline]
             fn read(&mut self, buf: &mut [u8]) -> ::std::io::Result<usize> {

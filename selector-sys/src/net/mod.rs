@@ -63,9 +63,11 @@ mod tcp;
 mod tcp_socket;
 mod udp;
 mod uds;
+mod unix_socket;
 
 pub use peer_cred::PeerCred;
 pub use tcp::{TcpListener, TcpStream};
 pub use tcp_socket::TcpSocket;
 pub use udp::UdpSocket;
 pub use uds::{UnixDatagram, UnixListener, UnixStream};
+pub use unix_socket::UnixSocket;

@@ -9,7 +9,7 @@ use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use std::time::Duration;
 
 use super::addr::RawAddr;
-use super::fd::{impl_fd_traits, rw_len, Fd, MAX_IOV};
+use super::fd::{as_uninit, impl_fd_traits, kernel_filled, rw_len, Fd, MAX_IOV};
 use crate::syscall;
 use crate::trace::describe::{Errno, Family, How, MsgFlags, OptName, SockType};
 use crate::trace::Layer;
@@ -189,10 +189,24 @@ impl Socket {
     /// `recv(2)` with `flags` (0, or `MSG_PEEK` to leave the data queued).
     #[inline]
     pub(crate) fn recv(&self, buf: &mut [u8], flags: libc::c_int) -> io::Result<usize> {
+        // SAFETY: `recv_uninit` stores only what the kernel wrote.
+        let view = unsafe { as_uninit(buf) };
+        self.recv_uninit(view, flags).map(|filled| filled.len())
+    }
+
+    /// `recv(2)` into possibly uninitialised memory; returns the bytes it filled. `flags` must
+    /// not hold `MSG_TRUNC`, which would make the count exceed what was written.
+    #[inline]
+    pub(crate) fn recv_uninit<'a>(
+        &self,
+        buf: &'a mut [MaybeUninit<u8>],
+        flags: libc::c_int,
+    ) -> io::Result<&'a mut [u8]> {
         // On Linux, `recvfrom(2)` issued directly: see "Direct system calls" in `sys/mod.rs` for why.
         #[cfg(any(target_os = "linux", target_os = "android"))]
-        // SAFETY: `buf` is writable for `rw_len(buf.len()) <= buf.len()` bytes; the fd is open;
-        // null address pointers ask for no sender address (what `recv` passes).
+        // SAFETY: `buf` is writable for `rw_len(buf.len()) <= buf.len()` bytes (the kernel only
+        // stores into it, so it may be uninitialised); the fd is open; null address pointers
+        // ask for no sender address (what `recv` passes).
         let n = syscall!(
             syscall(
                 libc::SYS_recvfrom,
@@ -213,7 +227,14 @@ impl Socket {
             "Socket::recv", "fd={}, len={}, flags={}",
                 self.as_raw_fd(), rw_len(buf.len()), MsgFlags(flags)
         )?;
-        Ok(n as usize)
+        debug_assert_eq!(
+            flags & libc::MSG_TRUNC,
+            0,
+            "MSG_TRUNC counts bytes never written"
+        );
+        // SAFETY: without `MSG_TRUNC`, a successful `recv` wrote its return value's worth of
+        // bytes at the start of `buf`.
+        Ok(unsafe { kernel_filled(buf, n as usize) })
     }
 
     /// `recvfrom(2)`: one datagram (truncated to `buf`) and its sender.
@@ -222,9 +243,22 @@ impl Socket {
         buf: &mut [u8],
         flags: libc::c_int,
     ) -> io::Result<(usize, RawAddr)> {
+        // SAFETY: `recv_from_uninit` stores only what the kernel wrote.
+        let view = unsafe { as_uninit(buf) };
+        let (filled, addr) = self.recv_from_uninit(view, flags)?;
+        Ok((filled.len(), addr))
+    }
+
+    /// `recvfrom(2)` into possibly uninitialised memory: the bytes it filled and the sender.
+    /// As for [`recv_uninit`](Socket::recv_uninit), `flags` must not hold `MSG_TRUNC`.
+    pub(crate) fn recv_from_uninit<'a>(
+        &self,
+        buf: &'a mut [MaybeUninit<u8>],
+        flags: libc::c_int,
+    ) -> io::Result<(&'a mut [u8], RawAddr)> {
         let mut addr = RawAddr::empty();
-        // SAFETY: `buf` is writable for the length given; `addr` has room for
-        // `*addr.len_mut()` bytes; the fd is open.
+        // SAFETY: `buf` is writable for the length given (the kernel only stores into it);
+        // `addr` has room for `*addr.len_mut()` bytes; the fd is open.
         let n = syscall!(
             recvfrom(
                 self.as_raw_fd(),
@@ -237,13 +271,29 @@ impl Socket {
             "Socket::recv_from", "fd={}, len={}, flags={}, from={addr}",
                 self.as_raw_fd(), rw_len(buf.len()), MsgFlags(flags)
         )?;
-        Ok((n as usize, addr))
+        debug_assert_eq!(
+            flags & libc::MSG_TRUNC,
+            0,
+            "MSG_TRUNC counts bytes never written"
+        );
+        // SAFETY: without `MSG_TRUNC`, a successful `recvfrom` wrote its return value's worth
+        // of bytes at the start of `buf`.
+        Ok((unsafe { kernel_filled(buf, n as usize) }, addr))
     }
 
     /// Stream read: `recv` without flags.
     #[inline]
     pub(crate) fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.recv(buf, 0)
+    }
+
+    /// Stream read into possibly uninitialised memory: `recv` without flags.
+    #[inline]
+    pub(crate) fn read_uninit<'a>(
+        &self,
+        buf: &'a mut [MaybeUninit<u8>],
+    ) -> io::Result<&'a mut [u8]> {
+        self.recv_uninit(buf, 0)
     }
 
     /// Stream read into several buffers: `readv`.

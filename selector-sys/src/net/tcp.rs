@@ -1,6 +1,7 @@
 //! [`TcpListener`] and [`TcpStream`]: nonblocking TCP.
 
 use std::io;
+use std::mem::MaybeUninit;
 use std::net::{self, Shutdown, SocketAddr};
 use std::time::Duration;
 
@@ -266,6 +267,15 @@ impl TcpStream {
     /// errors of `recv`.
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.recv(buf, libc::MSG_PEEK)
+    }
+
+    /// [`peek`](TcpStream::peek) into possibly uninitialised memory; returns the bytes it
+    /// filled (see [`read_uninit`](TcpStream::read_uninit)).
+    ///
+    /// # Errors
+    /// As for `peek`.
+    pub fn peek_uninit<'a>(&self, buf: &'a mut [MaybeUninit<u8>]) -> io::Result<&'a mut [u8]> {
+        self.inner.recv_uninit(buf, libc::MSG_PEEK)
     }
 
     /// Switches blocking mode. Streams are created nonblocking, which an event loop needs;

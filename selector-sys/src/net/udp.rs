@@ -1,6 +1,7 @@
 //! [`UdpSocket`]: nonblocking UDP.
 
 use std::io;
+use std::mem::MaybeUninit;
 use std::net::{self, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use super::addr::RawAddr;
@@ -121,6 +122,32 @@ impl UdpSocket {
         Ok((n, addr.to_inet()?))
     }
 
+    /// [`recv_from`](UdpSocket::recv_from) into possibly uninitialised memory: returns the
+    /// bytes the kernel filled (the start of `buf`, now initialised) and the sender.
+    ///
+    /// # Errors
+    /// As for `recv_from`.
+    pub fn recv_from_uninit<'a>(
+        &self,
+        buf: &'a mut [MaybeUninit<u8>],
+    ) -> io::Result<(&'a mut [u8], SocketAddr)> {
+        let (filled, addr) = self.inner.recv_from_uninit(buf, 0)?;
+        Ok((filled, addr.to_inet()?))
+    }
+
+    /// [`peek_from`](UdpSocket::peek_from) into possibly uninitialised memory; as
+    /// [`recv_from_uninit`](UdpSocket::recv_from_uninit).
+    ///
+    /// # Errors
+    /// As for `recv_from`.
+    pub fn peek_from_uninit<'a>(
+        &self,
+        buf: &'a mut [MaybeUninit<u8>],
+    ) -> io::Result<(&'a mut [u8], SocketAddr)> {
+        let (filled, addr) = self.inner.recv_from_uninit(buf, libc::MSG_PEEK)?;
+        Ok((filled, addr.to_inet()?))
+    }
+
     /// Sends one datagram to the connected peer.
     ///
     /// # Errors
@@ -146,6 +173,24 @@ impl UdpSocket {
     /// As for `recv`.
     pub fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.recv(buf, libc::MSG_PEEK)
+    }
+
+    /// [`recv`](UdpSocket::recv) into possibly uninitialised memory: returns the bytes the
+    /// kernel filled, the start of `buf`, now initialised.
+    ///
+    /// # Errors
+    /// As for `recv`.
+    pub fn recv_uninit<'a>(&self, buf: &'a mut [MaybeUninit<u8>]) -> io::Result<&'a mut [u8]> {
+        self.inner.read_uninit(buf)
+    }
+
+    /// [`peek`](UdpSocket::peek) into possibly uninitialised memory; as
+    /// [`recv_uninit`](UdpSocket::recv_uninit).
+    ///
+    /// # Errors
+    /// As for `recv`.
+    pub fn peek_uninit<'a>(&self, buf: &'a mut [MaybeUninit<u8>]) -> io::Result<&'a mut [u8]> {
+        self.inner.recv_uninit(buf, libc::MSG_PEEK)
     }
 
     /// The local address (with the real port if it bound port 0).

@@ -8,6 +8,7 @@
 //! yourself when done.
 
 use std::io;
+use std::mem::MaybeUninit;
 use std::net::Shutdown;
 use std::os::unix::net::{self, SocketAddr};
 use std::path::Path;
@@ -318,6 +319,19 @@ impl UnixDatagram {
         Ok((n, addr.to_unix()?))
     }
 
+    /// [`recv_from`](UnixDatagram::recv_from) into possibly uninitialised memory: returns
+    /// the bytes the kernel filled (the start of `buf`, now initialised) and the sender.
+    ///
+    /// # Errors
+    /// As for `recv_from`.
+    pub fn recv_from_uninit<'a>(
+        &self,
+        buf: &'a mut [MaybeUninit<u8>],
+    ) -> io::Result<(&'a mut [u8], SocketAddr)> {
+        let (filled, addr) = self.inner.recv_from_uninit(buf, 0)?;
+        Ok((filled, addr.to_unix()?))
+    }
+
     /// Sends one datagram to the connected peer.
     ///
     /// # Errors
@@ -333,6 +347,15 @@ impl UnixDatagram {
     /// `WouldBlock` when none is queued; other OS errors of `recv`.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.read(buf)
+    }
+
+    /// [`recv`](UnixDatagram::recv) into possibly uninitialised memory: returns the bytes the
+    /// kernel filled, the start of `buf`, now initialised.
+    ///
+    /// # Errors
+    /// As for `recv`.
+    pub fn recv_uninit<'a>(&self, buf: &'a mut [MaybeUninit<u8>]) -> io::Result<&'a mut [u8]> {
+        self.inner.read_uninit(buf)
     }
 
     /// This socket's address.

@@ -320,6 +320,16 @@ pub(crate) mod event {
         flags(event) & libc::EPOLLPRI != 0
     }
 
+    /// epoll has no AIO events.
+    pub(crate) fn is_aio(_: &Event) -> bool {
+        false
+    }
+
+    /// epoll has no `lio_listio` events.
+    pub(crate) fn is_lio(_: &Event) -> bool {
+        false
+    }
+
     /// Prints the raw `epoll_event.events` bits by name, for `Debug`.
     pub(crate) struct DebugDetails<'a>(pub(crate) &'a Event);
 
@@ -379,6 +389,9 @@ mod tests {
         assert_eq!(w, libc::EPOLLET | libc::EPOLLOUT);
         let p = interests_to_epoll(Interest::PRIORITY) as libc::c_int;
         assert_eq!(p, libc::EPOLLET | libc::EPOLLPRI);
+        // EPOLLERR is reported whatever the mask: an error-only registration asks for nothing.
+        let e = interests_to_epoll(Interest::ERROR) as libc::c_int;
+        assert_eq!(e, libc::EPOLLET);
     }
 
     fn ev(bits: libc::c_int) -> Event {

@@ -465,7 +465,8 @@ fn timespec(t: Duration) -> libc::timespec {
 /// Whether `interests` asks for `filter` (one of `FILTERS`).
 fn wants(interests: Interest, filter: Filter) -> bool {
     if filter == libc::EVFILT_READ {
-        interests.is_readable()
+        // No error filter exists: read events carry errors (EV_EOF with fflags = errno).
+        interests.is_readable() || interests.is_error()
     } else {
         interests.is_writable()
     }

@@ -117,3 +117,142 @@ impl Receiver {
 impl_fd_traits!(Receiver);
 impl_source!(Receiver);
 impl_read!(Receiver);
+
+/// Which way a pipe end must be open for [`check_pipe`] to accept it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Opened for reading (`O_RDONLY` or `O_RDWR`): a receiver.
+    Read,
+    /// Opened for writing (`O_WRONLY` or `O_RDWR`): a sender.
+    Write,
+}
+
+/// Checks that `fd` is a pipe or FIFO (`fstat`: `S_IFIFO`) opened for `access` (`fcntl`:
+/// `F_GETFL`): what a typed pipe end built from a foreign fd must be.
+///
+/// # Errors
+/// `InvalidInput` naming what `fd` is instead (a regular file, a socket, ...) or the access
+/// mode it lacks; the OS error of `fstat`/`fcntl`.
+pub fn check_pipe(fd: std::os::fd::BorrowedFd<'_>, access: Access) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let raw = fd.as_raw_fd();
+    // SAFETY: all-zero bytes are a valid `struct stat` (plain integers), overwritten by fstat.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `st` is a writable `struct stat`; `raw` is open because `fd` borrows it.
+    syscall!(fstat(raw, &mut st); "pipe::check_pipe", "fd={raw}")?;
+    let kind = st.st_mode & libc::S_IFMT;
+    if kind != libc::S_IFIFO {
+        let what = match kind {
+            libc::S_IFREG => "a regular file",
+            libc::S_IFDIR => "a directory",
+            libc::S_IFSOCK => "a socket",
+            libc::S_IFCHR => "a character device",
+            libc::S_IFBLK => "a block device",
+            _ => "not a pipe",
+        };
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("fd {raw} is {what}, not a pipe or FIFO"),
+        ));
+    }
+    // SAFETY: F_GETFL takes no argument; `raw` is open.
+    let flags = syscall!(fcntl(raw, libc::F_GETFL); "pipe::check_pipe", "fd={raw}, F_GETFL")?;
+    let mode = flags & libc::O_ACCMODE;
+    let ok = match access {
+        Access::Read => mode == libc::O_RDONLY || mode == libc::O_RDWR,
+        Access::Write => mode == libc::O_WRONLY || mode == libc::O_RDWR,
+    };
+    if !ok {
+        let want = match access {
+            Access::Read => "reading (a receiver)",
+            Access::Write => "writing (a sender)",
+        };
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("pipe fd {raw} is not open for {want}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A child's stdin pipe as a `Sender`. The fd is left as std made it — **blocking**; call
+/// [`Sender::set_nonblocking`] before registering it with a [`Poll`](crate::Poll).
+impl From<std::process::ChildStdin> for Sender {
+    fn from(stdin: std::process::ChildStdin) -> Sender {
+        Sender::from(OwnedFd::from(stdin))
+    }
+}
+
+/// A child's stdout pipe as a `Receiver`; blocking, as for `From<ChildStdin> for Sender`.
+impl From<std::process::ChildStdout> for Receiver {
+    fn from(stdout: std::process::ChildStdout) -> Receiver {
+        Receiver::from(OwnedFd::from(stdout))
+    }
+}
+
+/// A child's stderr pipe as a `Receiver`; blocking, as for `From<ChildStdin> for Sender`.
+impl From<std::process::ChildStderr> for Receiver {
+    fn from(stderr: std::process::ChildStderr) -> Receiver {
+        Receiver::from(OwnedFd::from(stderr))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsFd;
+
+    #[test]
+    fn check_pipe_accepts_pipes_by_direction_and_refuses_files() {
+        let (sender, receiver) = new().unwrap();
+        check_pipe(sender.as_fd(), Access::Write).unwrap();
+        check_pipe(receiver.as_fd(), Access::Read).unwrap();
+        let err = check_pipe(sender.as_fd(), Access::Read).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("not open for reading"), "{err}");
+        let file = std::fs::File::open("/").unwrap();
+        let err = check_pipe(file.as_fd(), Access::Read).unwrap_err();
+        assert!(err.to_string().contains("a directory, not a pipe"), "{err}");
+    }
+
+    #[test]
+    fn one_fd_in_two_polls_gets_an_edge_in_each() {
+        use crate::{Events, Interest, Poll, Token};
+        use std::io::Write;
+        use std::time::Duration;
+        let (mut tx, mut rx) = new().unwrap();
+        let polls = [Poll::new().unwrap(), Poll::new().unwrap()];
+        for (i, poll) in polls.iter().enumerate() {
+            poll.registry()
+                .register(&mut rx, Token(i), Interest::READABLE)
+                .unwrap();
+        }
+        tx.write_all(b"x").unwrap();
+        for (i, mut poll) in polls.into_iter().enumerate() {
+            let mut events = Events::with_capacity(4);
+            poll.poll(&mut events, Some(Duration::from_secs(5)))
+                .unwrap();
+            let ev = events.iter().next().expect("each Poll sees the write");
+            assert_eq!(ev.token(), Token(i));
+            assert!(ev.is_readable() && !ev.is_aio() && !ev.is_lio());
+        }
+    }
+
+    #[test]
+    fn child_pipes_convert() {
+        let mut child = std::process::Command::new("cat")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut tx = Sender::from(child.stdin.take().unwrap());
+        let mut rx = Receiver::from(child.stdout.take().unwrap());
+        use std::io::{Read, Write};
+        tx.write_all(b"via cat").unwrap();
+        drop(tx);
+        let mut out = String::new();
+        rx.read_to_string(&mut out).unwrap();
+        assert_eq!(out, "via cat");
+        child.wait().unwrap();
+    }
+}

@@ -26,6 +26,7 @@
 //! without blocking if no one is parked on it, so I/O is not starved by a CPU-bound queue.
 
 mod core;
+pub(crate) mod handoff;
 mod idle;
 #[cfg(all(test, not(loom)))]
 mod tests;
@@ -48,6 +49,8 @@ pub(crate) struct Handle {
     pub(crate) driver: DriverHandle,
     pub(crate) blocking: blocking::Spawner,
     pub(crate) config: Config,
+    /// How worker threads are made (again, by `block_in_place`).
+    pub(super) threads: ThreadConfig,
 }
 
 impl Handle {
@@ -69,6 +72,7 @@ impl Handle {
             driver: driver_handle,
             blocking,
             config,
+            threads: threads.clone(),
         });
         let total = cores.len();
         for (started, core) in cores.into_iter().enumerate() {

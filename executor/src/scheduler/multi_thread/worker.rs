@@ -17,6 +17,8 @@
 //! The worker's [`Core`] stays in the thread-local [`LOCAL`] for the life of the thread,
 //! tagged with the address of its runtime: a wake on a worker thread compares the tag and
 //! queues locally, with no lookup and nothing moved in or out around each task or driver turn.
+//! The one exception is `block_in_place` ([`handoff`](super::handoff)), which moves the core to
+//! a new thread; the loop then finds its slot empty after the task's poll and the thread exits.
 
 use super::core::Core;
 use super::idle::Idle;
@@ -80,10 +82,10 @@ pub(super) struct Remote {
 /// so a wake from a task or from the driver always finds it free; anything else (another
 /// thread, another runtime, a wake during shutdown) goes through the injector. [`Installed`]
 /// resets the owner before the worker's `Arc<Handle>` is dropped.
-type Local = Tagged<Handle, Option<Core>>;
+pub(super) type Local = Tagged<Handle, Option<Core>>;
 
 thread_local! {
-    static LOCAL: Local = const { Tagged::new(None) };
+    pub(super) static LOCAL: Local = const { Tagged::new(None) };
 }
 
 /// The worker loop's view of its thread: the runtime, and this thread's [`Local`].
@@ -179,6 +181,13 @@ impl Shared {
         for remote in self.remotes.iter() {
             remote.unpark.unpark();
         }
+    }
+
+    /// One more thread will count itself out (a core handed to a new thread by
+    /// `block_in_place`); undone with [`workers_failed_to_start`](Self::workers_failed_to_start)
+    /// if that thread cannot be spawned.
+    pub(super) fn worker_thread_added(&self) {
+        lock(&self.exit).live += 1;
     }
 
     /// `count` workers will never run (their threads could not be spawned).
@@ -348,28 +357,46 @@ pub(super) fn spawn_worker(
     core: Core,
     threads: &ThreadConfig,
 ) -> std::io::Result<()> {
+    spawn_thread(handle, core.index, threads, move || Some(core))
+}
+
+/// Starts a worker thread for worker `index`, which runs the core `take_core` returns (a
+/// thread whose core was taken back first just counts itself out).
+pub(super) fn spawn_thread(
+    handle: &Arc<Handle>,
+    index: usize,
+    threads: &ThreadConfig,
+    take_core: impl FnOnce() -> Option<Core> + Send + 'static,
+) -> std::io::Result<()> {
     let handle = handle.clone();
     let on_start = threads.on_start.clone();
     let on_stop = threads.on_stop.clone();
     let shared_handle = handle.clone();
-    let thread = threads.worker_builder(core.index).spawn(move || {
+    let thread = threads.worker_builder(index).spawn(move || {
         if let Some(f) = &on_start {
             f();
         }
-        run(handle, core, on_stop);
+        run(handle, take_core, on_stop);
     })?;
     shared_handle.shared.add_thread(thread);
     Ok(())
 }
 
 /// The body of a worker thread.
-fn run(handle: Arc<Handle>, core: Core, on_stop: Option<crate::runtime::builder::Callback>) {
-    let index = core.index;
+fn run(
+    handle: Arc<Handle>,
+    take_core: impl FnOnce() -> Option<Core>,
+    on_stop: Option<crate::runtime::builder::Callback>,
+) {
     // Counts the worker out even if the loop panics (a bug), so shutdown never waits forever.
     let _exit = ExitGuard {
         handle: handle.clone(),
         on_stop,
     };
+    let Some(core) = take_core() else {
+        return;
+    };
+    let index = core.index;
     let _current = context::set_current(&scheduler::Handle::MultiThread(handle.clone()));
     let _entered = context::enter_runtime();
     let _reactor = handle.driver.enter();
@@ -382,9 +409,12 @@ fn run(handle: Arc<Handle>, core: Core, on_stop: Option<crate::runtime::builder:
             metrics: &handle.shared.metrics[index],
         };
         cx.metrics.busy.start();
-        cx.run();
+        let kept_core = cx.run();
         cx.metrics.busy.stop();
-        cx.shutdown_core();
+        // `false`: the core left with `block_in_place`; its new thread shuts it down.
+        if kept_core {
+            cx.shutdown_core();
+        }
         drop(installed);
     });
 }
@@ -429,12 +459,22 @@ impl Context<'_> {
         })
     }
 
-    fn run(&self) {
+    /// The core, unless a task on this thread handed it to another thread
+    /// (`block_in_place`); never held across task code or a driver turn.
+    #[inline]
+    fn try_core(&self) -> Option<RefMut<'_, Core>> {
+        RefMut::filter_map(self.local.value().borrow_mut(), Option::as_mut).ok()
+    }
+
+    /// Runs the loop; `true` when it stopped for shutdown, `false` when the core left.
+    fn run(&self) -> bool {
         let handle = self.handle;
         loop {
-            let mut core = self.core();
+            let Some(mut core) = self.try_core() else {
+                return false;
+            };
             if core.is_shutdown {
-                return;
+                return true;
             }
             core.maintenance_in -= 1;
             if core.maintenance_in == 0 {
@@ -470,7 +510,10 @@ impl Context<'_> {
             task.run();
             for lifo_polls in 0.. {
                 let task = {
-                    let mut core = self.core();
+                    let Some(mut core) = self.try_core() else {
+                        // Handed off by `block_in_place` during that poll.
+                        return;
+                    };
                     let Some(task) = core.lifo_slot.take() else {
                         return;
                     };

@@ -9,6 +9,8 @@ mod buf_read_ext;
 mod buf_reader;
 mod buf_stream;
 mod buf_writer;
+#[cfg(feature = "bytes")]
+mod bytes_bufs;
 mod chain;
 mod copy;
 mod copy_bidirectional;
@@ -39,6 +41,10 @@ pub use buf_read_ext::AsyncBufReadExt;
 pub use buf_reader::BufReader;
 pub use buf_stream::BufStream;
 pub use buf_writer::BufWriter;
+#[cfg(feature = "bytes")]
+pub(crate) use bytes_bufs::recv_into_buf_mut;
+#[cfg(feature = "bytes")]
+pub use bytes_bufs::{ReadBufMut, WriteAllBuf, WriteBuf};
 pub use chain::Chain;
 pub use copy::copy;
 pub use copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
@@ -51,6 +57,8 @@ pub use lines::{Lines, NextLine};
 pub use read::{Read, ReadExact};
 pub use read_ext::AsyncReadExt;
 pub use read_int::ReadInt;
+#[cfg(any(feature = "tokio-io", feature = "hyper"))]
+pub(crate) use read_to_end::swapped_read_buf;
 pub use read_to_end::{ReadBufVec, ReadToEnd};
 pub use read_to_string::ReadToString;
 pub use read_until::{ReadLine, ReadUntil};

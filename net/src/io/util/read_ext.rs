@@ -1,6 +1,6 @@
 //! [`AsyncReadExt`]: the `.await`-able reading methods.
 
-use super::{Chain, Read, ReadBufVec, ReadExact, ReadInt, ReadToEnd, ReadToString, Take};
+use super::{Chain, Read, ReadExact, ReadInt, ReadToEnd, ReadToString, Take};
 use crate::io::AsyncRead;
 
 macro_rules! read_number {
@@ -88,18 +88,35 @@ pub trait AsyncReadExt: AsyncRead {
     ///
     /// If `buf` has no spare capacity, room for a small read is reserved first.
     ///
-    /// Porting from tokio: tokio's `read_buf` accepts any `bytes::BufMut`; corium does not
-    /// depend on `bytes`, so this one takes the most common such buffer, `Vec<u8>` (with a
-    /// `BytesMut`, read into a `Vec` and extend the `BytesMut` from it).
+    /// Porting from tokio: tokio's `read_buf` accepts any `bytes::BufMut`; so does this one
+    /// with the `bytes` feature. Without it corium does not depend on `bytes`, and this takes
+    /// the most common such buffer, `Vec<u8>`.
     ///
     /// # Errors
     ///
     /// Whatever the reader reports.
-    fn read_buf<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> ReadBufVec<'a, Self>
+    #[cfg(not(feature = "bytes"))]
+    fn read_buf<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> super::ReadBufVec<'a, Self>
     where
         Self: Unpin,
     {
-        ReadBufVec::new(self, buf)
+        super::ReadBufVec::new(self, buf)
+    }
+
+    /// Reads once into `buf`'s next chunk, straight into its (possibly uninitialised) spare
+    /// memory, and advances it by the bytes read; returns that count (`0` at end of stream,
+    /// or when `buf` has no room left). A `Vec<u8>` or `BytesMut` reserves room when full.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the reader reports.
+    #[cfg(feature = "bytes")]
+    fn read_buf<'a, B>(&'a mut self, buf: &'a mut B) -> super::ReadBufMut<'a, Self, B>
+    where
+        Self: Unpin,
+        B: bytes::BufMut + ?Sized,
+    {
+        super::ReadBufMut::new(self, buf)
     }
 
     /// Reads until end of stream, appending to `buf`; returns the number of bytes appended.

@@ -44,24 +44,36 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToEnd<'_, R> {
 pub struct ReadBufVec<'a, R: ?Sized> {
     reader: &'a mut R,
     buf: &'a mut Vec<u8>,
+    /// Kept across polls so a reader that initialises memory (one behind the futures-io
+    /// adapter, say) zeroes the spare capacity once, not again after every `Pending`.
+    state: VecReadState,
 }
 
 impl<'a, R: ?Sized> ReadBufVec<'a, R> {
+    // With the `bytes` feature, `read_buf` takes any `BufMut` and uses `ReadBufMut` instead.
+    #[cfg_attr(feature = "bytes", allow(dead_code))]
     pub(crate) fn new(reader: &'a mut R, buf: &'a mut Vec<u8>) -> Self {
-        ReadBufVec { reader, buf }
+        ReadBufVec {
+            reader,
+            buf,
+            state: VecReadState::default(),
+        }
     }
 }
 
 impl<R: AsyncRead + Unpin + ?Sized> Future for ReadBufVec<'_, R> {
     type Output = io::Result<usize>;
 
+    // Inlined into the caller's future: this is every `read_buf`'s hot path.
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let me = self.get_mut();
         if me.buf.len() == me.buf.capacity() {
             me.buf.reserve(READ_BUF_GROWTH);
+            // The allocation may have moved: what was initialised is unknown again.
+            me.state.spare_init = 0;
         }
-        // A fresh state each poll: `read_buf` is a single read, so there is nothing to carry.
-        VecReadState::default().poll_once(Pin::new(&mut *me.reader), cx, me.buf)
+        me.state.poll_once(Pin::new(&mut *me.reader), cx, me.buf)
     }
 }
 
@@ -112,6 +124,7 @@ impl VecReadState {
 
     /// One read into the spare capacity of `vec` (which may be empty; then this reads zero
     /// bytes). Returns how many bytes were appended.
+    #[inline]
     pub(crate) fn poll_once<R: AsyncRead + ?Sized>(
         &mut self,
         reader: Pin<&mut R>,
@@ -122,16 +135,28 @@ impl VecReadState {
         let spare = vec.spare_capacity_mut();
         let (spare_ptr, spare_len) = (spare.as_ptr().cast::<u8>(), spare.len());
         let mut buf = ReadBuf::uninit(spare);
-        // SAFETY: `spare_init` counts spare bytes an earlier read into this same allocation
-        // initialised: reset to 0 whenever the vector may have reallocated, reduced as the
-        // length grows past them, and nobody else writes while we hold `&mut Vec`; `min`
-        // keeps the claim within the spare capacity.
-        unsafe { buf.assume_init(self.spare_init.min(spare_len)) };
-        ready!(reader.poll_read(cx, &mut buf))?;
+        // Skipped when 0, the common case (corium's sockets initialise only what they fill):
+        // this runs on every poll of every `read_buf`.
+        if self.spare_init > 0 {
+            // SAFETY: `spare_init` counts spare bytes an earlier read into this same
+            // allocation initialised: reset to 0 whenever the vector may have reallocated,
+            // reduced as the length grows past them, and nobody else writes while we hold
+            // `&mut Vec`; `min` keeps the claim within the spare capacity.
+            unsafe { buf.assume_init(self.spare_init.min(spare_len)) };
+        }
+        let polled = reader.poll_read(cx, &mut buf);
         if buf.start_ptr() != spare_ptr || buf.capacity() != spare_len {
+            self.spare_init = 0;
             return Poll::Ready(Err(swapped_read_buf()));
         }
-        let (n, init) = (buf.filled().len(), buf.initialized().len());
+        let (n, init) = buf.cursors();
+        // Remembered even on `Pending` (when nothing counts as read), so the next poll does
+        // not make the reader initialise the same bytes again.
+        if polled.is_pending() {
+            self.spare_init = init;
+            return Poll::Pending;
+        }
+        ready!(polled)?;
         self.spare_init = init - n;
         // SAFETY: the check above proves `buf` still views this vector's spare capacity, and
         // its invariant (filled <= initialized) says its first `n` bytes — the spare bytes at
@@ -144,6 +169,7 @@ impl VecReadState {
 
 /// The error for an `AsyncRead` that assigned a different `ReadBuf` to the one it was lent,
 /// which would leave the caller unable to tell which of its bytes were written.
+#[cold]
 pub(crate) fn swapped_read_buf() -> io::Error {
     io::Error::other(
         "AsyncRead::poll_read replaced the ReadBuf it was given with another buffer; \
@@ -188,6 +214,56 @@ mod tests {
             self.data = &self.data[n..];
             Poll::Ready(Ok(()))
         }
+    }
+
+    /// Initialises the whole unfilled part (as a reader needing `&mut [u8]` must), then
+    /// returns `Pending` once before reading; records the initialised spare seen each call.
+    #[cfg(not(feature = "bytes"))]
+    struct PendingOnce {
+        pended: bool,
+        seen_init: Vec<usize>,
+    }
+
+    #[cfg(not(feature = "bytes"))]
+    impl AsyncRead for PendingOnce {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            let pre_init = buf.initialized().len() - buf.filled().len();
+            self.seen_init.push(pre_init);
+            buf.initialize_unfilled();
+            if !self.pended {
+                self.pended = true;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            buf.put_slice(b"x");
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    // With `bytes`, `read_buf` takes any `BufMut`, whose chunk may move between polls, so
+    // there is nothing it can safely remember (tokio's does not either).
+    #[cfg(not(feature = "bytes"))]
+    #[test]
+    fn read_buf_remembers_initialisation_across_pending() {
+        let mut reader = PendingOnce {
+            pended: false,
+            seen_init: Vec::new(),
+        };
+        let mut out = Vec::with_capacity(64);
+        let mut fut = pin!(reader.read_buf(&mut out));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(fut.as_mut().poll(&mut cx).is_pending());
+        assert!(matches!(fut.as_mut().poll(&mut cx), Poll::Ready(Ok(1))));
+        assert_eq!(out, b"x");
+        assert_eq!(
+            reader.seen_init,
+            [0, 64],
+            "the poll after Pending must see the spare bytes the first one initialised"
+        );
     }
 
     #[test]

@@ -28,9 +28,8 @@ impl AsyncRead for Repeat {
     ) -> Poll<io::Result<()>> {
         // Always ready: spend the task's budget, so a loop on it still yields.
         ready!(coop::poll_spend(cx));
-        let n = buf.remaining();
-        buf.initialize_unfilled().fill(self.byte);
-        buf.advance(n);
+        // Writes each byte once, instead of zeroing the buffer and then overwriting it.
+        buf.put_bytes(self.byte, buf.remaining());
         Poll::Ready(Ok(()))
     }
 }

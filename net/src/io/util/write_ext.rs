@@ -23,8 +23,8 @@ macro_rules! write_number {
 
 /// Writing methods for every [`AsyncWrite`], each returning a future.
 ///
-/// Porting from tokio: there is no `write_buf` / `write_all_buf` (they take a `bytes::Buf`,
-/// and corium does not depend on `bytes`); call [`write`](AsyncWriteExt::write) or
+/// Porting from tokio: `write_buf` / `write_all_buf` (which take a `bytes::Buf`) come with
+/// the `bytes` feature; without it, call [`write`](AsyncWriteExt::write) or
 /// [`write_all`](AsyncWriteExt::write_all) on the buffer's bytes, then advance it by the count.
 ///
 /// # Cancellation
@@ -87,6 +87,36 @@ pub trait AsyncWriteExt: AsyncWrite {
         Self: Unpin,
     {
         WriteAll::new(self, buf)
+    }
+
+    /// Writes once from `buf` (all its chunks in one vectored write when the writer prefers
+    /// vectored writes) and advances it by the bytes accepted; returns that count.
+    ///
+    /// # Errors
+    ///
+    /// Whatever the writer reports.
+    #[cfg(feature = "bytes")]
+    fn write_buf<'a, B>(&'a mut self, buf: &'a mut B) -> super::WriteBuf<'a, Self, B>
+    where
+        Self: Unpin,
+        B: bytes::Buf + ?Sized,
+    {
+        super::WriteBuf::new(self, buf)
+    }
+
+    /// Writes all of `buf`, advancing it as bytes are accepted.
+    ///
+    /// # Errors
+    ///
+    /// `WriteZero` if the writer accepts 0 bytes before `buf` is empty; otherwise whatever
+    /// the writer reports (`buf` then holds what was not written).
+    #[cfg(feature = "bytes")]
+    fn write_all_buf<'a, B>(&'a mut self, buf: &'a mut B) -> super::WriteAllBuf<'a, Self, B>
+    where
+        Self: Unpin,
+        B: bytes::Buf + ?Sized,
+    {
+        super::WriteAllBuf::new(self, buf)
     }
 
     /// Flushes buffered data to the underlying sink.

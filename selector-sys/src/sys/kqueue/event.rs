@@ -36,6 +36,36 @@ pub(crate) fn is_priority(_: &Event) -> bool {
     false
 }
 
+/// A POSIX AIO completion (`EVFILT_AIO`), where the OS has that filter.
+pub(crate) fn is_aio(event: &Event) -> bool {
+    #[cfg(any(
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        target_vendor = "apple"
+    ))]
+    return event.0.filter == libc::EVFILT_AIO;
+    #[cfg(not(any(
+        target_os = "freebsd",
+        target_os = "dragonfly",
+        target_vendor = "apple"
+    )))]
+    return {
+        let _ = event;
+        false
+    };
+}
+
+/// A `lio_listio` completion (`EVFILT_LIO`): FreeBSD only.
+pub(crate) fn is_lio(event: &Event) -> bool {
+    #[cfg(target_os = "freebsd")]
+    return event.0.filter == libc::EVFILT_LIO;
+    #[cfg(not(target_os = "freebsd"))]
+    return {
+        let _ = event;
+        false
+    };
+}
+
 /// Prints the raw kevent — filter and flags by name — for `Debug`.
 pub(crate) struct DebugDetails<'a>(pub(crate) &'a Event);
 

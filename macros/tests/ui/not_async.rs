@@ -1,0 +1,2 @@
+#[corium::main]
+fn main() {}

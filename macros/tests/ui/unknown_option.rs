@@ -1,0 +1,2 @@
+#[corium::main(threads = 2)]
+async fn main() {}
