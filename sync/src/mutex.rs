@@ -228,82 +228,69 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     }
 }
 
-impl<'a, T: ?Sized> MutexGuard<'a, T> {
-    /// A guard onto a part of the data (a field, an element), keeping the mutex locked.
-    pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(
-        mut this: Self,
-        f: F,
-    ) -> MappedMutexGuard<'a, U> {
-        let data: *mut U = f(&mut *this);
-        let semaphore = &this.lock.semaphore;
-        std::mem::forget(this);
-        MappedMutexGuard {
-            semaphore,
-            data,
-            _borrow: PhantomData,
+/// Runs `f` on a guard's data; on `Some`, moves the guard's permit into a mapped guard onto
+/// the part `f` chose (the guard is forgotten, not dropped), else gives the guard back. Every
+/// borrowed `map`/`try_map` is this.
+fn try_map_guard<'a, G, U>(
+    mut guard: G,
+    semaphore: &'a ll::Semaphore,
+    f: impl FnOnce(&mut G::Target) -> Option<&mut U>,
+) -> Result<MappedMutexGuard<'a, U>, G>
+where
+    G: std::ops::DerefMut,
+    U: ?Sized,
+{
+    let Some(data) = f(&mut *guard).map(|d| d as *mut U) else {
+        return Err(guard);
+    };
+    std::mem::forget(guard);
+    Ok(MappedMutexGuard {
+        semaphore,
+        data,
+        _borrow: PhantomData,
+    })
+}
+
+/// `map` and `try_map` for the two borrowed guards, given how to reach the semaphore.
+macro_rules! borrowed_map {
+    ($guard:ident, |$this:ident| $semaphore:expr) => {
+        impl<'a, T: ?Sized> $guard<'a, T> {
+            /// A guard onto a part of the data (a field, an element), keeping the mutex locked.
+            pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(
+                this: Self,
+                f: F,
+            ) -> MappedMutexGuard<'a, U> {
+                let $this = &this;
+                let semaphore: &'a ll::Semaphore = $semaphore;
+                match try_map_guard(this, semaphore, |data| Some(f(data))) {
+                    Ok(mapped) => mapped,
+                    Err(_) => unreachable!("`f` always returns a part"),
+                }
+            }
+
+            /// Like `map`, but `f` may decline, giving the guard back.
+            ///
+            /// # Errors
+            /// The original guard, if `f` returned `None`.
+            pub fn try_map<U: ?Sized, F: FnOnce(&mut T) -> Option<&mut U>>(
+                this: Self,
+                f: F,
+            ) -> Result<MappedMutexGuard<'a, U>, Self> {
+                let $this = &this;
+                let semaphore: &'a ll::Semaphore = $semaphore;
+                try_map_guard(this, semaphore, f)
+            }
         }
-    }
+    };
+}
 
-    /// Like [`map`](MutexGuard::map), but `f` may decline, giving the guard back.
-    ///
-    /// # Errors
-    /// The original guard, if `f` returned `None`.
-    pub fn try_map<U: ?Sized, F: FnOnce(&mut T) -> Option<&mut U>>(
-        mut this: Self,
-        f: F,
-    ) -> Result<MappedMutexGuard<'a, U>, Self> {
-        let Some(data) = f(&mut *this).map(|d| d as *mut U) else {
-            return Err(this);
-        };
-        let semaphore = &this.lock.semaphore;
-        std::mem::forget(this);
-        Ok(MappedMutexGuard {
-            semaphore,
-            data,
-            _borrow: PhantomData,
-        })
-    }
+borrowed_map!(MutexGuard, |this| &this.lock.semaphore);
+borrowed_map!(MappedMutexGuard, |this| this.semaphore);
 
+impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// The mutex this guard locks.
     pub fn mutex(this: &Self) -> &'a Mutex<T> {
         this.lock
-    }
-}
-
-impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
-    /// A guard onto a part of this part.
-    pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(
-        mut this: Self,
-        f: F,
-    ) -> MappedMutexGuard<'a, U> {
-        let data: *mut U = f(&mut *this);
-        let semaphore = this.semaphore;
-        std::mem::forget(this);
-        MappedMutexGuard {
-            semaphore,
-            data,
-            _borrow: PhantomData,
-        }
-    }
-
-    /// Like [`map`](MappedMutexGuard::map), but `f` may decline, giving the guard back.
-    ///
-    /// # Errors
-    /// The original guard, if `f` returned `None`.
-    pub fn try_map<U: ?Sized, F: FnOnce(&mut T) -> Option<&mut U>>(
-        mut this: Self,
-        f: F,
-    ) -> Result<MappedMutexGuard<'a, U>, Self> {
-        let Some(data) = f(&mut *this).map(|d| d as *mut U) else {
-            return Err(this);
-        };
-        let semaphore = this.semaphore;
-        std::mem::forget(this);
-        Ok(MappedMutexGuard {
-            semaphore,
-            data,
-            _borrow: PhantomData,
-        })
     }
 }
 
