@@ -86,6 +86,6 @@ pub mod ch4_tasks;
 pub mod ch5_schedulers;
 pub mod ch6_connect;
 pub mod ch7_timers;
-pub mod sync_chan;
 pub mod macros_main;
 pub mod signals_and_processes;
+pub mod sync_chan;
