@@ -89,3 +89,4 @@ pub mod ch7_timers;
 pub mod macros_main;
 pub mod signals_and_processes;
 pub mod sync_chan;
+pub mod sync_waiting;

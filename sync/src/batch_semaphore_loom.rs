@@ -9,37 +9,13 @@
 //! ```
 
 use std::future::Future;
-use std::pin::pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Waker};
 
 use loom::thread;
 
 use super::Semaphore;
-
-/// A waker that signals a loom `Notify` (a model thread's park).
-struct Signal(loom::sync::Notify);
-
-impl Wake for Signal {
-    fn wake(self: Arc<Self>) {
-        self.0.notify();
-    }
-}
-
-/// Polls `fut` to completion on this model thread, blocking on the waker's signal while it is
-/// pending: a wake-up that never comes is a deadlock loom reports.
-pub(crate) fn block_on<F: Future>(fut: F) -> F::Output {
-    let signal = Arc::new(Signal(loom::sync::Notify::new()));
-    let waker = Waker::from(signal.clone());
-    let mut cx = Context::from_waker(&waker);
-    let mut fut = pin!(fut);
-    loop {
-        if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
-            return out;
-        }
-        signal.0.wait();
-    }
-}
+use crate::loom_block_on::block_on;
 
 #[test]
 fn loom_contended_acquire_release_never_loses_a_wakeup() {

@@ -161,27 +161,37 @@ fn release_beyond_max_permits_panics() {
     sem.release(1);
 }
 
+/// Polls `acquire` once inside a task budget that is already spent.
+fn poll_with_spent_budget(
+    a: Pin<&mut Acquire<'_>>,
+    waker: &Waker,
+) -> Poll<Result<(), AcquireError>> {
+    let (result, exhausted) = coop::budget(|| {
+        while coop::has_budget_remaining() {
+            let mut cx = Context::from_waker(Waker::noop());
+            assert!(coop::poll_spend(&mut cx).is_ready());
+        }
+        poll(a, waker)
+    });
+    assert!(exhausted);
+    result
+}
+
 #[test]
 fn an_exhausted_coop_budget_makes_even_a_free_acquire_yield() {
     let sem = Semaphore::new(1);
     let (w, c) = counting();
     let mut a = pin!(sem.acquire(1));
-    let (result, exhausted) = coop::budget(|| {
-        while coop::has_budget_remaining() {
-            let Poll::Ready(unit) = coop::poll_proceed(&mut Context::from_waker(Waker::noop()))
-            else {
-                unreachable!()
-            };
-            unit.made_progress();
-        }
-        poll(a.as_mut(), &w)
-    });
-    assert!(result.is_pending() && exhausted);
+    assert!(poll_with_spent_budget(a.as_mut(), &w).is_pending());
     assert_eq!(
         c.wakes(),
         1,
         "the task is woken to run again with a fresh budget"
     );
-    assert_eq!(sem.available_permits(), 1, "nothing was taken");
+    assert_eq!(
+        sem.available_permits(),
+        1,
+        "nothing was taken: nobody waits on a yielder"
+    );
     assert_eq!(poll(a.as_mut(), &w), Poll::Ready(Ok(())));
 }

@@ -356,10 +356,10 @@ impl Future for Notified<'_> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let coop = ready!(coop::poll_proceed(cx));
         ready!(self.into_ref().poll_notified(Some(cx.waker())));
-        coop.made_progress();
-        Poll::Ready(())
+        // Spend only on completion (waiting costs the others nothing). With the budget spent
+        // we yield; the future is already DONE, so its next poll completes at once.
+        coop::poll_spend(cx)
     }
 }
 

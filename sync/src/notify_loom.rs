@@ -11,7 +11,7 @@ use std::sync::Arc;
 use loom::thread;
 
 use super::Notify;
-use crate::batch_semaphore::loom_tests::block_on;
+use crate::loom_block_on::block_on;
 
 #[test]
 fn loom_notify_waiters_reaches_a_notified_created_before_it() {

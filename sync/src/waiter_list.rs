@@ -25,6 +25,7 @@
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::marker::PhantomPinned;
+use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 use std::task::Waker;
 
@@ -226,8 +227,12 @@ const BATCH: usize = 32;
 /// one of our futures, which takes our lock again), so no waker is woken with a lock held.
 /// The batch is fixed-size: when it is full the caller releases the lock, wakes it, re-locks
 /// and continues.
+///
+/// Invariant: `wakers[..len]` are initialised and owned by the batch, `wakers[len..]` are not.
+/// The slots are `MaybeUninit` so that making a batch costs nothing: a release usually wakes
+/// one waiter, and building and dropping 32 `Option`s would cost more than that wake.
 pub(crate) struct WakeBatch {
-    wakers: [Option<Waker>; BATCH],
+    wakers: [MaybeUninit<Waker>; BATCH],
     len: usize,
 }
 
@@ -235,7 +240,7 @@ impl WakeBatch {
     #[inline]
     pub(crate) fn new() -> WakeBatch {
         WakeBatch {
-            wakers: [const { None }; BATCH],
+            wakers: [const { MaybeUninit::uninit() }; BATCH],
             len: 0,
         }
     }
@@ -249,24 +254,35 @@ impl WakeBatch {
     #[inline]
     pub(crate) fn push(&mut self, waker: Option<Waker>) {
         if let Some(waker) = waker {
-            self.wakers[self.len] = Some(waker);
+            // Indexing checks the bound: a push on a full batch panics instead of writing past
+            // the array. Slot `len` is uninitialised (invariant): nothing is overwritten.
+            self.wakers[self.len].write(waker);
             self.len += 1;
         }
     }
 
     /// Wakes and empties the batch.
+    #[inline]
     pub(crate) fn wake_all(&mut self) {
-        for slot in &mut self.wakers[..self.len] {
-            if let Some(waker) = slot.take() {
-                waker.wake();
-            }
+        let len = std::mem::replace(&mut self.len, 0);
+        for slot in &self.wakers[..len] {
+            // SAFETY: slots below the old `len` are initialised (invariant); `len` is already 0,
+            // so each is read out exactly once, and a panicking `wake` cannot make our `Drop`
+            // read the rest again (they leak instead).
+            unsafe { slot.assume_init_read() }.wake();
         }
-        self.len = 0;
+    }
+}
+
+impl Drop for WakeBatch {
+    fn drop(&mut self) {
+        // Unwinding with wakers still queued: wake them rather than lose them.
+        self.wake_all();
     }
 }
 
 /// Test support shared by the primitives' unit tests: a waker that counts its wakes.
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 pub(crate) mod test_waker {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
