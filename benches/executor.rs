@@ -7,6 +7,8 @@
 //! | `ping_pong_{ct,mt}` | two tasks hand a baton back and forth 1,000 times (each hop is a wake of the other) |
 //! | `chained_spawn_{ct,mt}` | a chain of 1,000 tasks, each spawning the next; the last one signals |
 //! | `remote_spawn_{ct,mt}` | a foreign std thread spawns 10,000 tasks through a `Handle`; wait until all ran |
+//! | `join_set_{ct,mt}` | spawn 10,000 empty tasks into a `JoinSet`, then `join_next` until it is empty |
+//! | `spawn_local_ct` | inside a `LocalSet` (`block_on`), `spawn_local` 10,000 `!Send` tasks and await every handle |
 //!
 //! `ct` is a current-thread runtime, `mt` a multi-thread one with 2 workers (the bench machine
 //! has 2 cores). Both sides run the *same* workload source (a macro instantiates it once with
@@ -149,9 +151,33 @@ impl Baton {
 
 /// One set of workloads per runtime, from the same source.
 macro_rules! workloads {
-    ($name:ident, $spawn:path, $yield_now:path, $handle:path) => {
+    ($name:ident, $spawn:path, $yield_now:path, $handle:path, $task:path) => {
         mod $name {
             use super::*;
+            use $task as task;
+
+            pub async fn join_set() {
+                let mut set = task::JoinSet::new();
+                for _ in 0..SPAWN_MANY {
+                    set.spawn(async {});
+                }
+                while let Some(res) = set.join_next().await {
+                    res.unwrap();
+                }
+            }
+
+            pub async fn spawn_local() {
+                let marker = std::rc::Rc::new(());
+                let handles: Vec<_> = (0..SPAWN_MANY)
+                    .map(|_| {
+                        let marker = marker.clone();
+                        task::spawn_local(async move { drop(marker) })
+                    })
+                    .collect();
+                for h in handles {
+                    h.await.unwrap();
+                }
+            }
 
             pub async fn spawn_many() {
                 let handles: Vec<_> = (0..SPAWN_MANY).map(|_| $spawn(async {})).collect();
@@ -219,13 +245,15 @@ workloads!(
     corium_w,
     corium_executor::spawn,
     corium_executor::task::yield_now,
-    corium_executor::runtime::Handle
+    corium_executor::runtime::Handle,
+    corium_executor::task
 );
 workloads!(
     tokio_w,
     tokio::spawn,
     tokio::task::yield_now,
-    tokio::runtime::Handle
+    tokio::runtime::Handle,
+    tokio::task
 );
 
 fn corium_rt(multi: bool) -> corium_executor::runtime::Runtime {
@@ -269,6 +297,31 @@ macro_rules! group {
     }};
 }
 
+/// As [`group!`], inside a `LocalSet` on a current-thread runtime (`spawn_local`).
+macro_rules! local_group {
+    ($c:expr, $groups:expr, $name:literal, $work:ident) => {{
+        let name = format!("{}_ct", $name);
+        let mut g = $c.benchmark_group(&name);
+        g.sample_size(20).sampling_mode(SamplingMode::Flat);
+        {
+            let rt = corium_rt(false);
+            let local = corium_executor::task::LocalSet::new();
+            g.bench_function("corium", |b| {
+                b.iter(|| local.block_on(&rt, corium_w::$work()))
+            });
+        }
+        {
+            let rt = tokio_rt(false);
+            let local = tokio::task::LocalSet::new();
+            g.bench_function("tokio", |b| {
+                b.iter(|| local.block_on(&rt, tokio_w::$work()))
+            });
+        }
+        g.finish();
+        $groups.push(name);
+    }};
+}
+
 fn main() {
     ratio_table::self_check();
     let since = SystemTime::now() - Duration::from_millis(100);
@@ -285,7 +338,9 @@ fn main() {
         group!(c, groups, "ping_pong", ping_pong, multi);
         group!(c, groups, "chained_spawn", chained_spawn, multi);
         group!(c, groups, "remote_spawn", remote_spawn, multi);
+        group!(c, groups, "join_set", join_set, multi);
     }
+    local_group!(c, groups, "spawn_local", spawn_local);
     c.final_summary();
 
     let table = RatioTable {

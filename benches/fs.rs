@@ -9,6 +9,7 @@
 //! | `copy` | `fs::copy` of the big file |
 //! | `small_files` | `fs::read` of 10,000 files of 1 KiB, one after another |
 //! | `read_dir` | list a directory of 10,000 entries, asking each entry's `file_type` |
+//! | `metadata_x1000` | 1,000 `fs::metadata` calls one after another: the cost of one pool hop |
 //!
 //! The big size is 1 GiB; set `CORIUM_FS_BENCH_MIB` (e.g. `64`) for a quick run. The files
 //! live in a directory under the target directory, made at the start and removed at the
@@ -16,7 +17,10 @@
 //! current-thread runtime, each with its own blocking pool.
 //!
 //! Two tables follow criterion: the large sequential cases (target: at most 0.7x tokio's
-//! time) and the many-small-operations cases (target: at most tokio's time).
+//! time) and the many-small-operations cases (target: at most tokio's time). The large cases
+//! also show `std`: the same work done with blocking `std::fs` on the calling thread, no
+//! pool at all — the floor that the kernel and memory set. Dirty pages are synced before
+//! each function runs, so one side's writes are not written back on the other's time.
 //!
 //! Run: `cargo bench --bench fs` (several minutes at 1 GiB), or
 //! `cargo bench --bench fs -- --test` to run each routine once.
@@ -25,7 +29,7 @@
 mod ratio_table;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use criterion::{Criterion, SamplingMode};
@@ -85,6 +89,14 @@ macro_rules! workloads {
                 let mut total = 0;
                 for path in paths {
                     total += fs::read(path).await.unwrap().len();
+                }
+                total
+            }
+
+            pub async fn metadata_many(path: &Path) -> u64 {
+                let mut total = 0;
+                for _ in 0..1000 {
+                    total += fs::metadata(path).await.unwrap().len();
                 }
                 total
             }
@@ -168,14 +180,22 @@ fn tokio_rt() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
-/// One criterion group running `$work` on both sides.
+/// Writes dirty pages out, so one side's writes are not flushed on the other side's time.
+fn settle() {
+    // SAFETY: sync has no preconditions.
+    unsafe { libc::sync() };
+}
+
+/// One criterion group running `$work` on both sides, and optionally `$std`: the same work
+/// with blocking `std::fs` on the calling thread (no pool hand-off at all), the floor.
 macro_rules! group {
-    ($c:expr, $groups:expr, $name:expr, $samples:expr, |$w:ident| $body:expr) => {{
+    ($c:expr, $groups:expr, $name:expr, $samples:expr, |$w:ident| $body:expr $(, std: $std:expr)?) => {{
         let name: &str = $name;
         let mut g = $c.benchmark_group(name);
         g.sample_size($samples).sampling_mode(SamplingMode::Flat);
         {
             let rt = corium_rt();
+            settle();
             g.bench_function("corium", |b| {
                 b.iter(|| {
                     use corium_w as $w;
@@ -185,6 +205,7 @@ macro_rules! group {
         }
         {
             let rt = tokio_rt();
+            settle();
             g.bench_function("tokio", |b| {
                 b.iter(|| {
                     use tokio_w as $w;
@@ -192,9 +213,41 @@ macro_rules! group {
                 })
             });
         }
+        $(
+            settle();
+            g.bench_function("std", |b| b.iter($std));
+        )?
         g.finish();
         $groups.push(name.to_string());
     }};
+}
+
+/// The `std` column's workloads.
+mod std_w {
+    use super::PIECE;
+    use std::io::{Read, Write};
+    use std::path::Path;
+
+    pub fn file_read(path: &Path) -> u64 {
+        let mut file = std::fs::File::open(path).unwrap();
+        let mut buf = vec![0u8; PIECE];
+        let mut total = 0;
+        loop {
+            match file.read(&mut buf).unwrap() {
+                0 => return total,
+                n => total += n as u64,
+            }
+        }
+    }
+
+    pub fn file_write(path: &Path, size: usize) {
+        let piece = vec![0x5au8; PIECE];
+        let mut file = std::fs::File::create(path).unwrap();
+        for _ in 0..size / PIECE {
+            file.write_all(&piece).unwrap();
+        }
+        file.flush().unwrap();
+    }
 }
 
 fn main() {
@@ -218,22 +271,19 @@ fn main() {
     let listing = fx.path("listing");
 
     let mut large = Vec::new();
-    group!(c, large, "file_read", 10, |w| w::file_read(big.clone()));
-    group!(c, large, "fs_read", 10, |w| w::fs_read(big.clone()));
-    group!(c, large, "file_write", 10, |w| w::file_write(
-        out.clone(),
-        fx.size
-    ));
-    group!(c, large, "fs_write", 10, |w| w::fs_write(
-        out.clone(),
-        &data
-    ));
-    group!(c, large, "copy", 10, |w| w::copy(big.clone(), out.clone()));
+    group!(c, large, "file_read", 10, |w| w::file_read(big.clone()), std: || std_w::file_read(&big));
+    group!(c, large, "fs_read", 10, |w| w::fs_read(big.clone()), std: || std::fs::read(&big).unwrap().len());
+    group!(c, large, "file_write", 10, |w| w::file_write(out.clone(), fx.size), std: || std_w::file_write(&out, fx.size));
+    group!(c, large, "fs_write", 10, |w| w::fs_write(out.clone(), &data), std: || std::fs::write(&out, &data).unwrap());
+    group!(c, large, "copy", 10, |w| w::copy(big.clone(), out.clone()), std: || std::fs::copy(&big, &out).unwrap());
     let mut small_groups = Vec::new();
     group!(c, small_groups, "small_files", 10, |w| w::small_files(
         &small
     ));
     group!(c, small_groups, "read_dir", 20, |w| w::read_dir(&listing));
+    group!(c, small_groups, "metadata_x1000", 20, |w| w::metadata_many(
+        &listing
+    ));
     c.final_summary();
 
     let targets = |max_ratio| {
@@ -247,7 +297,7 @@ fn main() {
     {
         RatioTable {
             bench,
-            functions: &["corium", "tokio"],
+            functions: &["corium", "tokio", "std"],
             anchor: "corium",
             targets: &targets(max_ratio),
         }

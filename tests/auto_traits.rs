@@ -80,6 +80,25 @@ lacks!(JoinHandle<NN>: Sync);
 has!(JoinHandle<YN>: Send, Sync, Unpin);
 has!(JoinHandle<YY>: Send, Sync, Unpin);
 has!(corium::task::AbortHandle: Send, Sync, Unpin);
+has!(corium::task::Id: Send, Sync, Unpin);
+has!(corium::task::JoinSet<YY>: Send, Sync, Unpin);
+has!(corium::task::JoinSet<YN>: Send, Sync, Unpin);
+has!(corium::task::JoinSet<NN>: Unpin);
+lacks!(corium::task::JoinSet<NN>: Send);
+lacks!(corium::task::JoinSet<NN>: Sync);
+has!(corium::task::LocalSet: Unpin);
+lacks!(corium::task::LocalSet: Send);
+lacks!(corium::task::LocalSet: Sync);
+lacks!(corium::task::LocalEnterGuard<'static>: Send);
+has!(runtime::LocalRuntime: Unpin);
+lacks!(runtime::LocalRuntime: Send);
+lacks!(runtime::LocalRuntime: Sync);
+lacks!(runtime::LocalOptions: Send);
+has!(corium::task::LocalKey<YY>: Send, Sync, Unpin);
+has!(corium::task::TaskLocalFuture<YY, BoxFutureSync>: Send, Sync);
+lacks!(corium::task::TaskLocalFuture<YY, BoxFutureSync>: Unpin);
+has!(corium::task::AccessError: Send, Sync, Unpin);
+has!(corium::task::Unconstrained<BoxFutureSync>: Send, Sync, Unpin);
 
 // net
 has!(TcpSocket: Send, Sync, Unpin);
@@ -159,6 +178,10 @@ fn futures_of_async_fns_are_send_and_sync() {
     send_sync(&udp.send_to(&[], addr));
     let interval: &mut Interval = todo!();
     send_sync(&interval.tick());
+    send_sync(&corium::task::consume_budget());
+    let set: &mut corium::task::JoinSet<YY> = todo!();
+    send_sync(&set.join_next());
+    send_sync(&set.shutdown());
 }
 
 /// Keeps the compile-time checks above in a test run, so they are part of

@@ -65,3 +65,26 @@ fn dropping_the_runtime_keeps_a_queued_write() {
     assert_eq!(std::fs::metadata(&path).unwrap().len(), data.len() as u64);
     assert!(std::fs::read(&path).unwrap() == data);
 }
+
+/// A write whose job the pool refuses (the runtime is shut down) is done by the job's guard
+/// on the spot — and the refusal, which drops the job while `poll_write` runs, must not
+/// deadlock on the file's state lock.
+#[test]
+fn a_write_refused_by_a_shut_down_pool_is_done_inline() {
+    let tmp = TempDir::new();
+    let path = tmp.path("f");
+    let rt = corium::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let handle = rt.handle().clone();
+    drop(rt);
+    let file = std::fs::File::create(&path).unwrap();
+    net_common::watchdog(Duration::from_secs(30), move || {
+        handle.block_on(async {
+            let mut file = File::from_std(file);
+            file.write_all(b"reported written").await.unwrap();
+            file.flush().await.unwrap();
+        });
+    });
+    assert_eq!(std::fs::read(&path).unwrap(), b"reported written");
+}

@@ -27,7 +27,7 @@ both_flavors! {
         assert_fs_err(fs::remove_dir(&missing).await, NotFound, &missing);
         assert_fs_err(fs::remove_dir_all(&missing).await, NotFound, &missing);
         assert_fs_err(fs::read_dir(&missing).await, NotFound, &missing);
-        let perm = std::fs::Permissions::from(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+        let perm: std::fs::Permissions = std::os::unix::fs::PermissionsExt::from_mode(0o644);
         assert_fs_err(fs::set_permissions(&missing, perm).await, NotFound, &missing);
         assert_fs_err(fs::copy(&missing, tmp.path("to")).await, NotFound, &missing);
         assert_fs_err(fs::rename(&missing, tmp.path("to")).await, NotFound, &missing);

@@ -7,7 +7,7 @@ mod net_common;
 
 use std::io::SeekFrom;
 
-use corium::fs::{self, File, OpenOptions};
+use corium::fs::{File, OpenOptions};
 use corium::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use fs_common::pattern;
 use net_common::TempDir;

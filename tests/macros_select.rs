@@ -252,3 +252,28 @@ fn a_spent_coop_budget_makes_select_yield_before_polling() {
         Poll::Ready(1)
     );
 }
+
+#[test]
+fn select_and_join_futures_are_send_so_tasks_can_use_them() {
+    let rt = corium::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let got = rt.block_on(async {
+        // `spawn` demands `Send`: this compiles only if the expansions keep it.
+        corium::spawn(async {
+            let (a, b) = corium::join!(ready(1), async {
+                yield_now().await;
+                2
+            });
+            select! {
+                v = ready(a + b) => v,
+                () = pending() => unreachable!(),
+            }
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(got, 3);
+}

@@ -112,3 +112,24 @@ fn instant_overflow_names_the_caller() {
     let mut t = now;
     panics_here!(t -= Duration::MAX);
 }
+
+corium::task_local! {
+    static NOT_SET: u32;
+}
+
+#[test]
+fn task_api_misuse_names_the_caller() {
+    panics_here!(corium::task::spawn_local(async {}));
+    panics_here!(corium::task::id());
+    panics_here!(NOT_SET.get());
+    panics_here!(NOT_SET.with(|_| ()));
+    panics_here!(NOT_SET.sync_scope(1, || NOT_SET.with(|_| NOT_SET.sync_scope(2, || ()))));
+    let mut set = corium::task::JoinSet::<()>::new();
+    panics_here!(set.spawn(async {}));
+    panics_here!(set.spawn_local(async {}));
+    panics_here!(set.spawn_blocking(|| ()));
+    let rt = Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        panics_here!(corium::task::block_in_place(|| ()));
+    });
+}

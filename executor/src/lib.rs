@@ -68,7 +68,9 @@
 //!
 //! # Codemap
 //!
-//! `task/` (state word, cell, harness, wakers, join handles, owned-task list) ·
+//! `task/` (state word, cell, harness, wakers, join handles, owned-task list; `local.rs`
+//! `LocalSet`, `join_set.rs`, `task_local.rs`, `id.rs`, `coop.rs`, `block_in_place.rs`) ·
+//! `scheduler/multi_thread/handoff.rs` (`block_in_place`'s core hand-off) ·
 //! `scheduler/current_thread.rs` · `scheduler/multi_thread/{worker.rs, idle.rs}` ·
 //! `scheduler/park.rs` (parking protocol) · `blocking.rs` · `runtime/` (public API) ·
 //! `context.rs` (thread-local current runtime) · `trace.rs` (the single hook point for
@@ -94,6 +96,7 @@ pub use task::spawn;
 pub mod __private {
     /// A value in `0..n` (`n > 0`) from this thread's random generator (xorshift, no state to
     /// pass around): what `select!` uses to choose which branch to poll first.
+    #[inline]
     pub fn thread_rng_n(n: u32) -> u32 {
         crate::scheduler::rand::thread_rng_n(n)
     }

@@ -2,13 +2,13 @@
 //! the background either way, by a task on the runtime (`process_orphan_sweep.rs` covers the
 //! no-runtime case).
 
-mod process_common;
+mod common;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use common::{exists, runtime};
 use corium_os::process::Command;
-use process_common::{exists, runtime};
 
 /// Waits (bounded) until process `pid` is gone — exited *and* reaped.
 #[track_caller]

@@ -1,13 +1,13 @@
 //! Which exit notification a waiting child uses: a pidfd on Linux, or SIGCHLD when forced with
 //! `--cfg corium_force_sigchld_reaper` (CI runs the process tests both ways).
 
-mod process_common;
+mod common;
 
 use std::process::Stdio;
 use std::time::Duration;
 
+use common::{fd_targets, runtime};
 use corium_os::process::Command;
-use process_common::{fd_targets, runtime};
 
 fn pidfds() -> usize {
     fd_targets().iter().filter(|t| t.contains("pidfd")).count()

@@ -1,13 +1,13 @@
 //! A `Child` dropped while running and outside any runtime goes to the orphan list, and the
 //! next spawn reaps it. Alone in its file: any other test's spawn would sweep it first.
 
-mod process_common;
+mod common;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use common::{exists, runtime};
 use corium_os::process::Command;
-use process_common::{exists, runtime};
 
 #[test]
 fn a_child_dropped_outside_any_runtime_is_swept_at_the_next_spawn() {

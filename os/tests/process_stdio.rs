@@ -1,14 +1,14 @@
 //! A child's pipes on the reactor: 10 MB through `cat` byte-exact, `output`, `status`,
 //! `wait_with_output`, `try_wait`, `kill`, spawn errors naming the program.
 
-mod process_common;
+mod common;
 
 use std::io::ErrorKind;
 use std::process::Stdio;
 
+use common::runtime;
 use corium_net::io::{AsyncReadExt, AsyncWriteExt};
 use corium_os::process::Command;
-use process_common::runtime;
 
 #[test]
 fn ten_megabytes_through_cat_stdin_to_stdout_byte_exact() {

@@ -4,12 +4,12 @@
 //! One test function per file on purpose: the zombie and fd checks look at the whole process,
 //! and another test running beside this one would disturb both.
 
-mod process_common;
+mod common;
 
 use std::time::{Duration, Instant};
 
+use common::{fd_count, runtime, zombies};
 use corium_os::process::Command;
-use process_common::{fd_count, runtime, zombies};
 
 const CHILDREN: usize = 1000;
 

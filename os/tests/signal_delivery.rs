@@ -4,26 +4,16 @@
 //! Every test here raises a *different* signal, so tests running concurrently in this binary
 //! never receive (or coalesce) each other's deliveries.
 
+mod common;
+
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
-use corium_executor::runtime::{Builder, Runtime};
+use common::runtime;
 use corium_os::signal::unix::{signal, Signal, SignalKind};
 use corium_reactor::time::timeout;
-
-fn runtime(multi: bool) -> Runtime {
-    if multi {
-        Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-    } else {
-        Builder::new_current_thread().enable_all().build()
-    }
-    .unwrap()
-}
 
 fn raise(signum: libc::c_int) {
     // SAFETY: kill(getpid()) has no memory-safety preconditions; corium's handler is installed

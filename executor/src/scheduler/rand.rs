@@ -22,6 +22,7 @@ impl FastRand {
         }
     }
 
+    #[inline]
     fn next_u64(&self) -> u64 {
         let mut x = self.state.get();
         x ^= x >> 12;
@@ -32,6 +33,7 @@ impl FastRand {
     }
 
     /// A value in `0..n` (`n > 0`), by multiply-shift rather than a biased modulo.
+    #[inline]
     pub(crate) fn next_n(&self, n: usize) -> usize {
         let r = self.next_u64() >> 32;
         ((r * n as u64) >> 32) as usize
@@ -46,6 +48,7 @@ thread_local! {
 
 /// A value in `0..n` (`n > 0`) from this thread's generator; `0` if the thread-local is gone
 /// (the thread is exiting), which only costs fairness, never correctness.
+#[inline]
 pub(crate) fn thread_rng_n(n: u32) -> u32 {
     THREAD_RNG
         .try_with(|rng| rng.next_n(n as usize) as u32)

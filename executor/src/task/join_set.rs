@@ -53,6 +53,8 @@ pub struct JoinSet<T> {
     free: Vec<usize>,
     /// Slots whose handle has not been polled yet (so its join waker is not the slot's).
     fresh: VecDeque<usize>,
+    /// Notified slots taken from the ready list in one batch (one lock per batch).
+    notified: VecDeque<usize>,
     len: usize,
     ready: Arc<Ready>,
     /// Handles polled so far (the O(1) test counts them).
@@ -112,6 +114,7 @@ impl<T> JoinSet<T> {
             slots: Vec::new(),
             free: Vec::new(),
             fresh: VecDeque::new(),
+            notified: VecDeque::new(),
             len: 0,
             ready: Arc::new(Ready {
                 inner: Mutex::new(ReadyInner {
@@ -284,17 +287,32 @@ impl<T> JoinSet<T> {
 
     /// The next slot worth polling: a notified one, else a fresh one.
     fn next_candidate(&mut self) -> Option<usize> {
-        let notified = lock(&self.ready.inner).indices.pop_front();
-        notified.or_else(|| self.fresh.pop_front())
+        if let Some(index) = self.notified.pop_front() {
+            return Some(index);
+        }
+        self.take_notified();
+        self.notified.pop_front().or_else(|| self.fresh.pop_front())
+    }
+
+    /// Moves the whole ready list into `notified`, under one lock.
+    fn take_notified(&mut self) {
+        let mut inner = lock(&self.ready.inner);
+        std::mem::swap(&mut inner.indices, &mut self.notified);
     }
 
     /// As [`next_candidate`](Self::next_candidate); with none, `waker` is registered (under
     /// the list's lock) for the next completion.
     fn next_candidate_or_register(&mut self, waker: &Waker) -> Option<usize> {
+        if let Some(index) = self.notified.pop_front() {
+            return Some(index);
+        }
         {
             let mut inner = lock(&self.ready.inner);
-            if let Some(index) = inner.indices.pop_front() {
-                return Some(index);
+            if !inner.indices.is_empty() {
+                // `notified` is empty: swapping hands the list's buffer over, and ours back.
+                std::mem::swap(&mut inner.indices, &mut self.notified);
+                drop(inner);
+                return self.notified.pop_front();
             }
             if self.fresh.is_empty() {
                 match &inner.waker {
@@ -359,6 +377,8 @@ impl<T> JoinSet<T> {
                 self.free.push(index);
             }
         }
+        // Indices already notified stay queued: their flags are set, and a later task in the
+        // same slot is only notified again once that stale entry has been polled.
         self.fresh.clear();
         self.len = 0;
     }

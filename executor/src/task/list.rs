@@ -67,7 +67,8 @@ impl<S: Schedule> OwnedTasks<S> {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.insert(RawTask::new(future, scheduler, id, INITIAL_STATE))
+        // SAFETY: `F` and its output are `Send`, so any thread may poll, cancel or drop them.
+        unsafe { self.bind_local(future, scheduler, id) }
     }
 
     /// [`bind`](Self::bind) for a future that need not be `Send` (a `LocalSet` task).
@@ -85,13 +86,8 @@ impl<S: Schedule> OwnedTasks<S> {
         F::Output: 'static,
     {
         // SAFETY: forwarded caller contract.
-        self.insert(unsafe { RawTask::new_local(future, scheduler, id, INITIAL_STATE) })
-    }
-
-    /// Lists a freshly allocated task (or cancels it at once if the list is closed).
-    fn insert<T>(&self, raw: RawTask) -> (JoinHandle<T>, Option<Notified<S>>) {
-        let (task, notified, join) = super::new_task::<S, T>(raw);
-        let id = task.id();
+        let raw = unsafe { RawTask::new_local(future, scheduler, id, INITIAL_STATE) };
+        let (task, notified, join) = super::new_task::<S, F::Output>(raw);
         let mut shard = lock(self.shard(id));
         if self.closed.load(SeqCst) {
             drop(shard);

@@ -37,6 +37,7 @@ use super::list::OwnedTasks;
 use super::{Id, JoinHandle, Notified, Schedule, Task};
 use crate::coop;
 use crate::loom::{lock, Arc, Mutex};
+use crate::trace::Dest;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
@@ -305,6 +306,7 @@ impl Context {
     /// Queues a task scheduled on the owning thread; wakes the set unless a poll of it is on
     /// the stack (it runs the queue before returning).
     fn push(&self, task: LocalNotified) {
+        crate::trace::schedule(task.id(), None, Dest::Local);
         self.queue.borrow_mut().push_back(task);
         if !self.polling.get() {
             self.shared.wake_set();
@@ -390,6 +392,7 @@ impl Shared {
 
     #[cold]
     fn schedule_remote(&self, task: LocalNotified) {
+        crate::trace::schedule(task.id(), None, Dest::Inject);
         let rejected = match lock(&self.remote).as_mut() {
             Some(queue) => {
                 queue.push_back(task);
@@ -413,12 +416,13 @@ impl Schedule for Arc<Shared> {
             match current.as_deref() {
                 Some(context) if Arc::ptr_eq(&context.shared, self) => {
                     // On the owning thread, inside the set: the local queue.
-                    if let (Some(t), Ok(mut queue)) = (task.take(), context.queue.try_borrow_mut())
-                    {
-                        queue.push_back(t);
-                        return Some(!context.polling.get());
-                    }
-                    None
+                    // The queue is never borrowed across task code; should it be, the remote
+                    // queue takes the task instead.
+                    let mut queue = context.queue.try_borrow_mut().ok()?;
+                    let t = task.take()?;
+                    crate::trace::schedule(t.id(), None, Dest::Local);
+                    queue.push_back(t);
+                    Some(!context.polling.get())
                 }
                 _ => None,
             }

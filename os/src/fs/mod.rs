@@ -20,9 +20,9 @@
 //! One pool job is a queue push, a thread wake-up, and a task wake-up on completion: tens of
 //! microseconds, more than reading 64 KiB from the page cache. So:
 //!
-//! * [`read`], [`read_to_string`], [`copy`] and small [`write`]s are one job each; `copy`
+//! * [`read`], [`read_to_string`], [`copy`] and small [`write()`]s are one job each; `copy`
 //!   uses `copy_file_range` (data never enters user space);
-//! * a large [`write`] streams through a [`File`] rather than copying the whole slice first;
+//! * a large [`write()`] streams through a [`File`] rather than copying the whole slice first;
 //! * [`File`] reads fetch growing chunks (up to 2 MiB) whatever the caller's buffer size, and
 //!   writes queued behind a running write join it instead of waiting;
 //! * [`read_dir`] reads its first batch in the same job that opens the directory, and later

@@ -2,7 +2,7 @@
 //!
 //! tokio hands out entries 32 per pool job. Here the job that opens the directory already
 //! reads the first batch (no separate hop for `opendir`), and each later batch is twice the
-//! last, up to [`MAX_BATCH`], so a 10,000-entry directory costs 6 pool jobs instead of 314
+//! last, up to [`MAX_BATCH`], so a 10,000-entry directory costs 7 pool jobs instead of 314
 //! while a small one still answers after a single job. Each entry's file type is read in the
 //! same job (from `d_type`, or an `lstat` where the file system gives none), so
 //! [`DirEntry::file_type`] usually needs no job at all.

@@ -114,22 +114,19 @@ impl AsyncWrite for ChildStdin {
     }
 }
 
-impl AsyncRead for ChildStdout {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
+/// `AsyncRead` for a stdio wrapper around a [`Receiver`], by forwarding.
+macro_rules! forward_async_read {
+    ($($ty:ident),*) => {$(
+        impl AsyncRead for $ty {
+            fn poll_read(
+                mut self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut ReadBuf<'_>,
+            ) -> Poll<io::Result<()>> {
+                Pin::new(&mut self.inner).poll_read(cx, buf)
+            }
+        }
+    )*};
 }
 
-impl AsyncRead for ChildStderr {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_read(cx, buf)
-    }
-}
+forward_async_read!(ChildStdout, ChildStderr);

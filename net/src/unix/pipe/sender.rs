@@ -1,13 +1,10 @@
 //! [`Sender`]: the write end of a pipe or FIFO.
 
-use std::fmt;
-use std::fs::File;
 use std::io::{self, IoSlice, Write};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use corium_reactor::{Interest, PollEvented, Ready};
+use corium_reactor::{Interest, PollEvented};
 use corium_selector_sys::unix::pipe::{self as sys, Access};
 
 use crate::io::AsyncWrite;
@@ -21,59 +18,15 @@ pub struct Sender {
     io: PollEvented<sys::Sender>,
 }
 
+super::pipe_end_common!(
+    Sender,
+    sys::Sender,
+    Access::Write,
+    Interest::WRITABLE,
+    "writing"
+);
+
 impl Sender {
-    pub(crate) fn from_sys(sender: sys::Sender) -> io::Result<Sender> {
-        Ok(Sender {
-            io: PollEvented::new_with_interest(sender, Interest::WRITABLE)?,
-        })
-    }
-
-    /// Takes a file that must be a pipe or FIFO open for writing, makes it nonblocking and
-    /// registers it with the current runtime.
-    ///
-    /// # Errors
-    /// `InvalidInput` if `file` is not a pipe/FIFO or not open for writing (the message says
-    /// which); `Other` outside a runtime.
-    pub fn from_file(file: File) -> io::Result<Sender> {
-        Sender::from_owned_fd(file.into())
-    }
-
-    /// As [`from_file`](Sender::from_file), for an `OwnedFd`.
-    ///
-    /// # Errors
-    /// As [`from_file`](Sender::from_file).
-    pub fn from_owned_fd(fd: OwnedFd) -> io::Result<Sender> {
-        sys::check_pipe(fd.as_fd(), Access::Write)?;
-        Sender::from_owned_fd_unchecked(fd)
-    }
-
-    /// As [`from_file`](Sender::from_file) without the type and access checks (the fd is
-    /// still made nonblocking).
-    ///
-    /// # Errors
-    /// The OS error of `fcntl`; `Other` outside a runtime.
-    pub fn from_file_unchecked(file: File) -> io::Result<Sender> {
-        Sender::from_owned_fd_unchecked(file.into())
-    }
-
-    /// As [`from_file_unchecked`](Sender::from_file_unchecked), for an `OwnedFd`.
-    ///
-    /// # Errors
-    /// As [`from_file_unchecked`](Sender::from_file_unchecked).
-    pub fn from_owned_fd_unchecked(fd: OwnedFd) -> io::Result<Sender> {
-        let sender = sys::Sender::from(fd);
-        sender.set_nonblocking(true)?;
-        Sender::from_sys(sender)
-    }
-
-    /// Waits until the pipe is ready for any of `interest` (only writability is registered).
-    ///
-    /// # Errors
-    /// `Other` once the runtime shuts down.
-    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        Ok(self.io.registration().readiness(interest).await?.ready())
-    }
-
     /// Waits until a write may make progress (or every reader is gone).
     ///
     /// # Errors
@@ -107,50 +60,6 @@ impl Sender {
         self.io
             .try_io(Interest::WRITABLE, |mut s| s.write_vectored(bufs))
     }
-
-    /// Runs `f` if the pipe is ready for `interest`, clearing that readiness if `f` returns
-    /// `WouldBlock`; for syscalls corium does not wrap (`vmsplice`, `tee`, ...).
-    ///
-    /// # Errors
-    /// `WouldBlock` if not ready; `f`'s error.
-    pub fn try_io<R>(
-        &self,
-        interest: Interest,
-        f: impl FnOnce() -> io::Result<R>,
-    ) -> io::Result<R> {
-        self.io.registration().try_io(interest, f)
-    }
-
-    /// Waits for `interest` and runs `f` until it does not return `WouldBlock`.
-    ///
-    /// # Errors
-    /// `Other` once the runtime shuts down; `f`'s error other than `WouldBlock`.
-    pub async fn async_io<R>(
-        &self,
-        interest: Interest,
-        f: impl FnMut() -> io::Result<R>,
-    ) -> io::Result<R> {
-        self.io.registration().async_io(interest, f).await
-    }
-
-    /// Leaves the reactor and returns the fd switched back to **blocking** mode, for code that
-    /// expects an ordinary fd (a child's stdio, std's `File`).
-    ///
-    /// # Errors
-    /// The deregistration or `fcntl` error.
-    pub fn into_blocking_fd(self) -> io::Result<OwnedFd> {
-        let sender = self.io.into_inner()?;
-        sender.set_nonblocking(false)?;
-        Ok(sender.into())
-    }
-
-    /// Leaves the reactor and returns the fd, still nonblocking.
-    ///
-    /// # Errors
-    /// The deregistration error.
-    pub fn into_nonblocking_fd(self) -> io::Result<OwnedFd> {
-        Ok(self.io.into_inner()?.into())
-    }
 }
 
 impl AsyncWrite for Sender {
@@ -182,25 +91,5 @@ impl AsyncWrite for Sender {
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         // A pipe has no half-close: the reader sees end of stream when this end is dropped.
         Poll::Ready(Ok(()))
-    }
-}
-
-impl AsRawFd for Sender {
-    fn as_raw_fd(&self) -> RawFd {
-        self.io.get_ref().as_raw_fd()
-    }
-}
-
-impl AsFd for Sender {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.io.get_ref().as_fd()
-    }
-}
-
-impl fmt::Debug for Sender {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sender")
-            .field("fd", &self.as_raw_fd())
-            .finish()
     }
 }

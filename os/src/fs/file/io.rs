@@ -13,7 +13,7 @@
 
 use std::io::{self, SeekFrom};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use corium_net::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 
@@ -28,31 +28,27 @@ impl AsyncRead for File {
     ) -> Poll<io::Result<()>> {
         let me = self.get_mut();
         let mut st = me.shared.lock();
-        loop {
-            if st.lost {
-                return Poll::Ready(Err(st.lost_error()));
-            }
-            if st.busy.is_some() {
-                st.wait(cx.waker());
-                return Poll::Pending;
-            }
-            let answered = match st.done.take() {
-                Some(Done::Read(Err(e))) => return Poll::Ready(Err(e)),
-                Some(Done::Read(Ok(()))) => true,
-                // A seek finished without its `poll_complete` (its position is in `st.pos`).
-                Some(Done::Seek(_)) | None => false,
-            };
-            let unread = st.read.unread();
-            if !unread.is_empty() || answered || dst.remaining() == 0 {
-                // Buffered bytes, or our own read's answer (none at all means end of file).
-                let n = unread.len().min(dst.remaining());
-                dst.put_slice(&unread[..n]);
-                st.read.pos += n;
-                return Poll::Ready(Ok(()));
-            }
-            let want = dst.remaining().max(st.read_chunk).min(st.max_buf);
-            me.shared.start_read(&mut st, &me.std, want)?;
+        ready!(st.poll_idle(cx))?;
+        let answered = match st.done.take() {
+            Some(Done::Read(Err(e))) => return Poll::Ready(Err(e)),
+            Some(Done::Read(Ok(()))) => true,
+            // A seek finished without its `poll_complete` (its position is in `st.pos`).
+            Some(Done::Seek(_)) | None => false,
+        };
+        let unread = st.read.unread();
+        if !unread.is_empty() || answered || dst.remaining() == 0 {
+            // Buffered bytes, or our own read's answer (none at all means end of file).
+            let n = unread.len().min(dst.remaining());
+            dst.put_slice(&unread[..n]);
+            st.read.pos += n;
+            return Poll::Ready(Ok(()));
         }
+        let want = dst.remaining().max(st.read_chunk).min(st.max_buf);
+        let launch = me.shared.start_read(&mut st, &me.std, want)?;
+        st.wait(cx.waker());
+        drop(st);
+        launch();
+        Poll::Pending
     }
 }
 
@@ -90,23 +86,23 @@ impl AsyncWrite for File {
         st.done = None;
         let n = src.len().min(st.max_buf);
         st.pending.extend_from_slice(&src[..n]);
-        if let Err(e) = me.shared.start_write(&mut st, &me.std, rewind) {
-            // Nothing was queued: take the bytes back so they are not written later.
-            st.pending.clear();
-            return Poll::Ready(Err(e));
+        match me.shared.start_write(&mut st, &me.std, rewind) {
+            Ok(launch) => {
+                drop(st);
+                launch();
+                Poll::Ready(Ok(n))
+            }
+            Err(e) => {
+                // Nothing was queued: take the bytes back so they are not written later.
+                st.pending.clear();
+                Poll::Ready(Err(e))
+            }
         }
-        Poll::Ready(Ok(n))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut st = self.shared.lock();
-        if st.lost {
-            return Poll::Ready(Err(st.lost_error()));
-        }
-        if st.busy.is_some() {
-            st.wait(cx.waker());
-            return Poll::Pending;
-        }
+        ready!(st.poll_idle(cx))?;
         // `std::fs::File` has no user-space buffer: once the job is done, so is the flush.
         Poll::Ready(st.write_err.take().map_or(Ok(()), Err))
     }
@@ -140,18 +136,15 @@ impl AsyncSeek for File {
             }
             absolute => absolute,
         };
-        me.shared.start_seek(&mut st, &me.std, to)
+        let launch = me.shared.start_seek(&mut st, &me.std, to)?;
+        drop(st);
+        launch();
+        Ok(())
     }
 
     fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         let mut st = self.shared.lock();
-        if st.lost {
-            return Poll::Ready(Err(st.lost_error()));
-        }
-        if st.busy.is_some() {
-            st.wait(cx.waker());
-            return Poll::Pending;
-        }
+        ready!(st.poll_idle(cx))?;
         match st.done.take() {
             Some(Done::Seek(result)) => Poll::Ready(result),
             // A read's answer stays for the read that asked for it.

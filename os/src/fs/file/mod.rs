@@ -10,7 +10,7 @@ use std::io as stdio;
 use std::io::{Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{ready, Poll};
 
 use self::state::{Job, Shared};
 use crate::fs::{pool, OpenOptions};
@@ -107,7 +107,8 @@ impl File {
     /// Waits for every queued operation, moves the OS position back over any read-ahead, and
     /// returns the `std::fs::File`. A queued write's error is dropped; `flush` first to see it.
     pub async fn into_std(self) -> StdFile {
-        poll_fn(|cx| self.shared.poll_idle(cx)).await;
+        // A lost job leaves the file idle too; the handle is returned either way.
+        let _ = poll_fn(|cx| self.shared.lock().poll_idle(cx)).await;
         self.try_into_std()
             .expect("idle, and the jobs drop their handle on the file before they finish")
     }
@@ -214,13 +215,7 @@ impl File {
         let mut f = Some(f);
         let join = poll_fn(|cx| {
             let mut st = self.shared.lock();
-            if st.lost {
-                return Poll::Ready(Err(st.lost_error()));
-            }
-            if st.busy.is_some() {
-                st.wait(cx.waker());
-                return Poll::Pending;
-            }
+            ready!(st.poll_idle(cx))?;
             if take_write_err {
                 if let Some(e) = st.write_err.take() {
                     return Poll::Ready(Err(e));
@@ -228,34 +223,23 @@ impl File {
             }
             let back = if rewind { st.take_unread() } else { 0 };
             let f = f.take().expect("polled again after Ready");
-            Poll::Ready(
-                self.shared
-                    .spawn(&mut st, &self.std, Job::Other, move |mut guard| {
-                        let file = guard.file();
-                        let result = match back {
-                            0 => Ok(0),
-                            n => (&*file).seek(SeekFrom::Current(-n)),
-                        }
-                        .and_then(|_| f(file));
-                        guard.finish(|_| {});
-                        result
-                    }),
-            )
+            let launch = self
+                .shared
+                .spawn(&mut st, &self.std, Job::Other, move |mut guard| {
+                    let file = guard.file();
+                    let result = match back {
+                        0 => Ok(0),
+                        n => (&*file).seek(SeekFrom::Current(-n)),
+                    }
+                    .and_then(|_| f(file));
+                    guard.finish(|_| {});
+                    result
+                });
+            drop(st);
+            Poll::Ready(launch.map(|launch| launch()))
         })
         .await?;
         join.await.map_err(pool::lost)?
-    }
-}
-
-impl Shared {
-    /// Ready once no job runs.
-    fn poll_idle(&self, cx: &mut std::task::Context<'_>) -> Poll<()> {
-        let mut st = self.lock();
-        if st.busy.is_some() {
-            st.wait(cx.waker());
-            return Poll::Pending;
-        }
-        Poll::Ready(())
     }
 }
 

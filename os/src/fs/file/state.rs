@@ -13,7 +13,7 @@ use std::fs::File as StdFile;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::mem;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::Waker;
+use std::task::{Context, Poll, Waker};
 
 use corium_executor::task::JoinHandle;
 
@@ -94,6 +94,19 @@ impl State {
         }
     }
 
+    /// `Ready(Ok)` once no job runs; `Pending` (with `cx`'s waker registered) while one does;
+    /// `Ready(Err)` if an earlier job was lost.
+    pub(crate) fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.lost {
+            return Poll::Ready(Err(self.lost_error()));
+        }
+        if self.busy.is_some() {
+            self.wait(cx.waker());
+            return Poll::Pending;
+        }
+        Poll::Ready(Ok(()))
+    }
+
     /// Forgets the read-ahead; returns how far the OS file position is past the caller's.
     /// A finished read's "answered" mark goes with it, so it cannot later pass for end of file.
     pub(crate) fn take_unread(&mut self) -> i64 {
@@ -146,15 +159,17 @@ impl Shared {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Marks `job` running and queues `work` on the pool. `st` stays locked throughout, so
-    /// the job cannot publish before the caller has registered its waker.
+    /// Marks `job` running and returns the launch of `work` on the pool, which the caller
+    /// must call **after unlocking** `st`: a pool that refuses the job (it is shutting down)
+    /// drops it on the spot, and the guard's `Drop` then locks the state itself. Register the
+    /// waker before unlocking, and the job cannot publish unseen.
     pub(crate) fn spawn<R: Send + 'static>(
         self: &Arc<Self>,
         st: &mut State,
         file: &Arc<StdFile>,
         job: Job,
         work: impl FnOnce(JobGuard) -> R + Send + 'static,
-    ) -> io::Result<JoinHandle<R>> {
+    ) -> io::Result<impl FnOnce() -> JoinHandle<R>> {
         let handle = pool::handle()?;
         st.busy = Some(job);
         let write_rewind = match job {
@@ -167,16 +182,17 @@ impl Shared {
             finished: false,
             write_rewind,
         };
-        Ok(handle.spawn_blocking(move || work(guard)))
+        Ok(move || handle.spawn_blocking(move || work(guard)))
     }
 
-    /// Starts a read of up to `want` bytes into the (empty) read buffer.
+    /// Prepares a read of up to `want` bytes into the (empty) read buffer; see `spawn` for
+    /// when to call the returned launch.
     pub(crate) fn start_read(
         self: &Arc<Self>,
         st: &mut State,
         file: &Arc<StdFile>,
         want: usize,
-    ) -> io::Result<()> {
+    ) -> io::Result<impl FnOnce()> {
         let mut buf = mem::take(&mut st.read.buf);
         let spawned = self.spawn(st, file, Job::Read, move |mut guard| {
             if buf.len() < want {
@@ -196,10 +212,10 @@ impl Shared {
                 st.done = Some(Done::Read(result.map(drop)));
             });
         });
-        spawned.map(drop)
+        spawned.map(|launch| move || drop(launch()))
     }
 
-    /// Starts the write job: first moves the file position back over `rewind` read-ahead
+    /// Prepares the write job (launch it as `spawn` says): first moves the file position back over `rewind` read-ahead
     /// bytes, then writes `pending` until the caller stops refilling it.
     ///
     /// Writes were reported done, so they must happen even if the pool drops the job unrun
@@ -210,22 +226,22 @@ impl Shared {
         st: &mut State,
         file: &Arc<StdFile>,
         rewind: i64,
-    ) -> io::Result<()> {
+    ) -> io::Result<impl FnOnce()> {
         let buf = mem::take(&mut st.spare);
         st.write_rewind = rewind;
         let spawned = self.spawn(st, file, Job::Write, move |mut guard| {
             guard.drain_writes(rewind, buf);
         });
-        spawned.map(drop)
+        spawned.map(|launch| move || drop(launch()))
     }
 
-    /// Starts a seek job.
+    /// Prepares a seek job (launch it as `spawn` says).
     pub(crate) fn start_seek(
         self: &Arc<Self>,
         st: &mut State,
         file: &Arc<StdFile>,
         to: SeekFrom,
-    ) -> io::Result<()> {
+    ) -> io::Result<impl FnOnce()> {
         let spawned = self.spawn(st, file, Job::Seek, move |mut guard| {
             let result = guard.file().seek(to);
             guard.finish(|st| {
@@ -235,7 +251,7 @@ impl Shared {
                 st.done = Some(Done::Seek(result));
             });
         });
-        spawned.map(drop)
+        spawned.map(|launch| move || drop(launch()))
     }
 }
 

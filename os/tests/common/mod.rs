@@ -1,5 +1,5 @@
-//! Helpers shared by the process tests: runtimes, and what `/proc` says about our children
-//! and fds.
+//! Helpers shared by the signal and process tests: runtimes, and what `/proc` says about our
+//! children and fds.
 #![allow(dead_code)] // each test file uses its own subset
 
 use corium_executor::runtime::{Builder, Runtime};
