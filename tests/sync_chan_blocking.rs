@@ -36,7 +36,8 @@ fn assert_refused(f: impl FnOnce() + Send + 'static, what: &str) {
     let panic = err.into_panic();
     let msg = panic.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(
-        msg.contains("blocks its thread, but this thread is running async tasks") && msg.contains(what),
+        msg.contains("blocks its thread, but this thread is running async tasks")
+            && msg.contains(what),
         "unexpected message: {msg}"
     );
 }

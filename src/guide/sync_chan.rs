@@ -36,8 +36,9 @@
 //!   waiting bit and wakes it. A receiver that is busy costs the senders nothing beyond their
 //!   `fetch_or`. (New blocks are born with the bit set, for a receiver that waits on a block
 //!   that does not exist yet.)
-//! * **Capacity.** The unbounded channel counts messages in one atomic word (for `len` and for
-//!   "closed and drained"). The bounded channel takes a permit from the crate's fair batch
+//! * **Capacity.** The unbounded channel counts messages in one atomic word, only to know when
+//!   a closed channel is drained; nobody waits on it, so the receiver pays its decrements back
+//!   in batches of 32, settled before each "drained?" check. The bounded channel takes a permit from the crate's fair batch
 //!   semaphore before it claims an index, and the receiver gives one back per message: senders
 //!   waiting for room queue in FIFO order, and a `send` future dropped while it waits leaves the
 //!   queue and hands on any permit already assigned to it. A [`Permit`](crate::sync::mpsc::Permit)

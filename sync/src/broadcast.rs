@@ -45,23 +45,10 @@ use crate::Notify;
 pub mod error {
     use std::fmt;
 
-    /// There is no receiver: [`Sender::send`](super::Sender::send) gives the value back.
-    #[derive(PartialEq, Eq, Clone, Copy)]
-    pub struct SendError<T>(pub T);
-
-    impl<T> fmt::Debug for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.debug_struct("SendError").finish_non_exhaustive()
-        }
-    }
-
-    impl<T> fmt::Display for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("channel closed")
-        }
-    }
-
-    impl<T> std::error::Error for SendError<T> {}
+    /// No receiver is left: [`Sender::send`](super::Sender::send) gives the value back. The
+    /// same type as [`mpsc::error::SendError`](crate::mpsc::error::SendError) (tokio has one
+    /// per module; they are identical).
+    pub use crate::mpsc::error::SendError;
 
     /// Why [`Receiver::recv`](super::Receiver::recv) returned no value.
     #[derive(Debug, PartialEq, Eq, Clone, Copy)]

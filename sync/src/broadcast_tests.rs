@@ -1,21 +1,9 @@
 //! Unit tests of the broadcast ring without a runtime (these also run under Miri).
 
 use super::*;
+use crate::chan_test_util::{noop, Count};
 use std::future::Future;
-use std::task::{Context, Poll, Wake, Waker};
-
-#[derive(Default)]
-struct Count(AtomicUsize);
-
-impl Wake for Count {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
-
-fn noop() -> Context<'static> {
-    Context::from_waker(Waker::noop())
-}
+use std::task::{Context, Poll, Waker};
 
 #[test]
 fn every_receiver_gets_every_value() {
@@ -80,7 +68,7 @@ fn recv_waits_and_is_woken_then_sees_close() {
             .poll(&mut Context::from_waker(&waker))
             .is_pending());
         tx.send(7).unwrap();
-        assert_eq!(count.0.load(SeqCst), 1);
+        assert_eq!(count.get(), 1);
         assert_eq!(recv.as_mut().poll(&mut noop()), Poll::Ready(Ok(7)));
     }
     tx.send(8).unwrap();

@@ -63,6 +63,8 @@ pub use semaphore::{
 
 // The channels.
 pub mod broadcast;
+#[cfg(all(test, not(loom)))]
+mod chan_test_util;
 pub mod mpsc;
 pub mod oneshot;
 pub mod watch;

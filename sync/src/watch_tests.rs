@@ -1,28 +1,9 @@
 //! Unit tests of the watch channel without a runtime (these also run under Miri).
 
 use super::*;
+use crate::chan_test_util::{counting, noop};
 use std::future::Future;
-use std::sync::atomic::AtomicUsize as StdAtomicUsize;
-use std::sync::Arc as StdArc;
-use std::task::{Context, Poll, Wake, Waker};
-
-#[derive(Default)]
-struct Count(StdAtomicUsize);
-
-impl Wake for Count {
-    fn wake(self: StdArc<Self>) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
-
-fn counting() -> (StdArc<Count>, Waker) {
-    let count = StdArc::new(Count::default());
-    (count.clone(), Waker::from(count))
-}
-
-fn noop() -> Context<'static> {
-    Context::from_waker(Waker::noop())
-}
+use std::task::{Context, Poll};
 
 #[test]
 fn borrow_and_update_tracks_what_was_seen() {
@@ -53,7 +34,7 @@ fn changed_waits_for_a_send_and_is_woken() {
             .poll(&mut Context::from_waker(&waker))
             .is_pending());
         tx.send_modify(|s| s.push('b'));
-        assert_eq!(count.0.load(SeqCst), 1);
+        assert_eq!(count.get(), 1);
         assert_eq!(changed.as_mut().poll(&mut noop()), Poll::Ready(Ok(())));
     }
     assert_eq!(*rx.borrow(), "ab");
@@ -98,7 +79,7 @@ fn a_waiting_changed_is_woken_by_the_sender_drop() {
         .poll(&mut Context::from_waker(&waker))
         .is_pending());
     drop(tx);
-    assert_eq!(count.0.load(SeqCst), 1);
+    assert_eq!(count.get(), 1);
     assert_eq!(
         changed.as_mut().poll(&mut noop()),
         Poll::Ready(Err(RecvError(())))
@@ -137,9 +118,9 @@ fn send_fails_without_receivers_and_closed_completes() {
         .poll(&mut Context::from_waker(&waker))
         .is_pending());
     drop(rx);
-    assert_eq!(count.0.load(SeqCst), 0);
+    assert_eq!(count.get(), 0);
     drop(rx2);
-    assert_eq!(count.0.load(SeqCst), 1);
+    assert_eq!(count.get(), 1);
     assert!(closed.as_mut().poll(&mut noop()).is_ready());
     assert_eq!(tx.send(9), Err(SendError(9)));
     tx.send_replace(9);

@@ -56,6 +56,7 @@ mod bounded;
 mod chan;
 pub mod error;
 mod list;
+mod receiver_methods;
 mod unbounded;
 
 pub use bounded::{channel, OwnedPermit, Permit, PermitIterator, Receiver, Sender, WeakSender};

@@ -2,30 +2,11 @@
 
 use super::error::{SendError, TryRecvError, TrySendError};
 use super::*;
+use crate::chan_test_util::{counting, noop};
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-
-/// Counts its wake-ups.
-#[derive(Default)]
-struct Count(AtomicUsize);
-
-impl Wake for Count {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
-
-fn counting() -> (Arc<Count>, Waker) {
-    let count = Arc::new(Count::default());
-    (count.clone(), Waker::from(count))
-}
-
-fn noop() -> Context<'static> {
-    Context::from_waker(Waker::noop())
-}
+use std::task::{Context, Poll};
 
 /// Enough messages to cross several blocks and have blocks recycled (fewer under Miri).
 const MANY: usize = if cfg!(miri) { 100 } else { 1000 };
@@ -78,13 +59,13 @@ fn recv_waits_then_is_woken_by_send_and_by_the_last_drop() {
     let tx2 = tx.clone();
     assert!(rx.poll_recv(&mut cx).is_pending());
     tx.send(1).unwrap();
-    assert_eq!(count.0.load(SeqCst), 1);
+    assert_eq!(count.get(), 1);
     assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(1)));
     assert!(rx.poll_recv(&mut cx).is_pending());
     drop(tx);
-    assert_eq!(count.0.load(SeqCst), 1, "another sender is still alive");
+    assert_eq!(count.get(), 1, "another sender is still alive");
     drop(tx2);
-    assert_eq!(count.0.load(SeqCst), 2);
+    assert_eq!(count.get(), 2);
     assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(None));
     assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(None));
 }
@@ -111,7 +92,7 @@ fn closed_completes_when_the_receiver_closes() {
         .poll(&mut Context::from_waker(&waker))
         .is_pending());
     rx.close();
-    assert_eq!(count.0.load(SeqCst), 1);
+    assert_eq!(count.get(), 1);
     assert!(closed.as_mut().poll(&mut noop()).is_ready());
 }
 
@@ -204,8 +185,8 @@ fn a_waiting_send_is_woken_by_recv_and_dropping_it_gives_its_place_back() {
     // Cancel the first in line: the slot freed next must go to the second.
     drop(first);
     assert_eq!(rx.try_recv(), Ok(0));
-    assert_eq!(first_count.0.load(SeqCst), 0);
-    assert_eq!(second_count.0.load(SeqCst), 1);
+    assert_eq!(first_count.get(), 0);
+    assert_eq!(second_count.get(), 1);
     assert_eq!(second.as_mut().poll(&mut noop()), Poll::Ready(Ok(())));
     assert_eq!(rx.try_recv(), Ok(2));
     assert_eq!(tx.capacity(), 1);
@@ -222,7 +203,7 @@ fn closing_fails_waiting_senders() {
         .poll(&mut Context::from_waker(&waker))
         .is_pending());
     rx.close();
-    assert_eq!(count.0.load(SeqCst), 1);
+    assert_eq!(count.get(), 1);
     assert_eq!(
         send.as_mut().poll(&mut noop()),
         Poll::Ready(Err(SendError(1)))
@@ -239,7 +220,7 @@ fn a_closed_receiver_waits_for_outstanding_permits() {
     let (count, waker) = counting();
     assert!(rx.poll_recv(&mut Context::from_waker(&waker)).is_pending());
     permit.send(5);
-    assert_eq!(count.0.load(SeqCst), 1);
+    assert_eq!(count.get(), 1);
     assert_eq!(rx.poll_recv(&mut noop()), Poll::Ready(Some(5)));
     assert_eq!(rx.poll_recv(&mut noop()), Poll::Ready(None));
 }

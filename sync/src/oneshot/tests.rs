@@ -1,25 +1,9 @@
 //! Unit tests of the oneshot state machine (these also run under Miri).
 
 use super::*;
+use crate::chan_test_util::counting;
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize as StdAtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
-use std::task::Wake;
-
-/// Counts its wake-ups.
-#[derive(Default)]
-struct Count(StdAtomicUsize);
-
-impl Wake for Count {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
-
-fn counting() -> (Arc<Count>, Waker) {
-    let count = Arc::new(Count::default());
-    (count.clone(), Waker::from(count))
-}
 
 #[test]
 fn send_then_receive() {
@@ -49,7 +33,7 @@ fn a_waiting_receiver_is_woken_by_send_and_by_drop() {
         } else {
             drop(tx);
         }
-        assert_eq!(count.0.load(SeqCst), 1);
+        assert_eq!(count.get(), 1);
         let expected = if send {
             Ok(Box::new(7))
         } else {
@@ -69,7 +53,7 @@ fn a_new_waker_replaces_the_old_one() {
     assert!(rx.as_mut().poll(&mut Context::from_waker(&w1)).is_pending());
     assert!(rx.as_mut().poll(&mut Context::from_waker(&w2)).is_pending());
     tx.send(1).unwrap();
-    assert_eq!((first.0.load(SeqCst), second.0.load(SeqCst)), (0, 1));
+    assert_eq!((first.get(), second.get()), (0, 1));
 }
 
 #[test]
@@ -128,7 +112,7 @@ fn closed_completes_when_the_receiver_closes_or_drops() {
             // A second close wakes nobody again.
             rx.close();
         }
-        assert_eq!(count.0.load(SeqCst), 1);
+        assert_eq!(count.get(), 1);
         assert!(tx.poll_closed(&mut cx).is_ready());
         assert!(tx.is_closed());
     }
