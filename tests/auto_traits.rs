@@ -152,6 +152,8 @@ lacks!(Timeout<BoxFutureSend>: Sync);
 lacks!(Timeout<BoxFuture>: Send);
 lacks!(Timeout<BoxFuture>: Sync);
 has!(Elapsed: Send, Sync, Unpin);
+has!(corium::time::error::Elapsed: Send, Sync, Unpin);
+has!(corium::time::error::Error: Send, Sync, Unpin);
 
 /// The futures of the common `async fn`s are `Send + Sync`, as tokio's are.
 #[allow(unreachable_code, unused_variables, clippy::diverging_sub_expression)]
