@@ -15,7 +15,11 @@ macro_rules! task_program {
 
         pub fn run() -> Vec<String> {
             let mut out = Vec::new();
-            let rt = Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            let rt = Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
             let (sum, ids_match, blocked) = rt.block_on(async {
                 let mut set = JoinSet::new();
                 for i in 0..20u32 {
@@ -31,10 +35,14 @@ macro_rules! task_program {
                     sum += value;
                     ids_match &= id == seen_id;
                 }
-                let blocked = $rt::spawn(async { task::block_in_place(|| 7) }).await.unwrap();
+                let blocked = $rt::spawn(async { task::block_in_place(|| 7) })
+                    .await
+                    .unwrap();
                 (sum, ids_match, blocked)
             });
-            out.push(format!("join_set sum {sum}, ids match {ids_match}, block_in_place {blocked}"));
+            out.push(format!(
+                "join_set sum {sum}, ids match {ids_match}, block_in_place {blocked}"
+            ));
 
             let ct = Builder::new_current_thread().enable_all().build().unwrap();
             let local = LocalSet::new();
@@ -57,7 +65,11 @@ macro_rules! task_program {
                 (a, b, unconstrained)
             });
             out.push(format!("local {local_out:?}"));
-            out.push(format!("outside: try_id {:?}, value {:?}", task::try_id(), REQUEST.try_with(|v| *v).ok()));
+            out.push(format!(
+                "outside: try_id {:?}, value {:?}",
+                task::try_id(),
+                REQUEST.try_with(|v| *v).ok()
+            ));
             out
         }
     };
@@ -76,5 +88,8 @@ fn the_task_program_behaves_the_same_on_both() {
     let tokio = on_tokio::run();
     let corium = on_corium::run();
     assert_eq!(corium, tokio);
-    assert_eq!(corium[0], "join_set sum 190, ids match true, block_in_place 7");
+    assert_eq!(
+        corium[0],
+        "join_set sum 190, ids match true, block_in_place 7"
+    );
 }
