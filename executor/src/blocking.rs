@@ -67,8 +67,16 @@ struct Shared {
     shutdown: bool,
 }
 
-/// Blocking tasks are never woken (their only poll completes), so the scheduler is a stub.
-pub(crate) struct BlockingSchedule;
+/// Blocking tasks are never woken (their only poll completes), so the scheduler is a stub —
+/// but for one job: holding a paused clock's auto-advance back while the task runs.
+pub(crate) struct BlockingSchedule {
+    /// Dropped in [`release`](Schedule::release), which the harness calls only after the
+    /// task's output is stored and its `JoinHandle` woken: released any earlier (when the
+    /// closure returns), the driver could find nothing to run in the gap and jump the clock
+    /// past a timeout the output was about to beat. `None` unless the clock was paused.
+    #[cfg(not(loom))]
+    inhibit: std::sync::Mutex<Option<corium_reactor::AutoAdvanceGuard>>,
+}
 
 impl Schedule for BlockingSchedule {
     fn schedule(&self, task: Notified<Self>) {
@@ -77,6 +85,13 @@ impl Schedule for BlockingSchedule {
     }
 
     fn release(&self, _task: &Task<Self>) -> Option<Task<Self>> {
+        #[cfg(not(loom))]
+        drop(
+            self.inhibit
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take(),
+        );
         None
     }
 }
@@ -172,17 +187,18 @@ impl Spawner {
         let id = Id::next();
         crate::trace::spawn(id, true);
         // A paused clock must not jump ahead of work that takes real time on another thread:
-        // the closure holds the reactor's auto-advance back until it returns.
+        // the task holds the reactor's auto-advance back until it has completed *and* woken
+        // its JoinHandle (see `BlockingSchedule::release`).
         #[cfg(not(loom))]
-        let func = {
-            let inhibit = rt.driver().inhibit_auto_advance();
-            move || {
-                let out = func();
-                drop(inhibit);
-                out
-            }
+        let schedule = BlockingSchedule {
+            inhibit: std::sync::Mutex::new(rt.driver().inhibit_auto_advance()),
         };
-        let (task, join) = task::unowned(BlockingTask { func: Some(func) }, BlockingSchedule, id);
+        #[cfg(loom)]
+        let schedule = {
+            let _ = rt;
+            BlockingSchedule {}
+        };
+        let (task, join) = task::unowned(BlockingTask { func: Some(func) }, schedule, id);
         let inner = &self.inner;
         let mut shared = lock(&inner.shared);
         if shared.shutdown {
