@@ -10,7 +10,6 @@ mod rt_common;
 use corium::io::{
     self, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader, BufWriter, ReadBuf,
 };
-use corium::runtime::{Builder, Runtime};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
@@ -19,20 +18,6 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 const SPIN_LIMIT: u32 = 100_000;
-
-fn single_threaded_flavours() -> Vec<(&'static str, Runtime)> {
-    vec![
-        ("current_thread", rt_common::current_thread()),
-        (
-            "multi_thread(1)",
-            Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()
-                .unwrap(),
-        ),
-    ]
-}
 
 /// A reader that is always ready and knows nothing of budgets: what a user-written in-memory
 /// reader looks like. Only the helper around it can make a loop over it yield.
@@ -59,7 +44,7 @@ where
     Fut: Future<Output = ()> + Send,
 {
     let round = Arc::new(round);
-    for (name, rt) in single_threaded_flavours() {
+    for (name, rt) in rt_common::single_threaded_flavours() {
         let stop = Arc::new(AtomicBool::new(false));
         let round = round.clone();
         let stopped = rt.block_on(async {
@@ -187,7 +172,7 @@ fn read_to_end_on_memory_and_take_chain_yield() {
 #[test]
 fn a_timeout_around_an_always_ready_loop_fires() {
     rt_common::watchdog(|| {
-        for (name, rt) in single_threaded_flavours() {
+        for (name, rt) in rt_common::single_threaded_flavours() {
             let res = rt.block_on(corium::time::timeout(Duration::from_millis(20), async {
                 loop {
                     io::copy(&mut io::repeat(0).take(1024), &mut io::sink())

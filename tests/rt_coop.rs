@@ -3,7 +3,6 @@
 
 mod rt_common;
 
-use corium_executor::runtime::{Builder, Runtime};
 use corium_executor::task;
 use rt_common::io::{read, registered_pair};
 use rt_common::Signal;
@@ -15,27 +14,10 @@ use std::time::Duration;
 /// Without a budget the reader would stop by itself only after this many reads.
 const READ_LIMIT: u64 = 2_000_000;
 
-fn single_threaded_flavours() -> Vec<(&'static str, Runtime)> {
-    vec![
-        (
-            "current_thread",
-            Builder::new_current_thread().enable_all().build().unwrap(),
-        ),
-        (
-            "multi_thread(1)",
-            Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()
-                .unwrap(),
-        ),
-    ]
-}
-
 #[test]
 fn an_always_ready_socket_does_not_starve_a_timer_or_another_task() {
     rt_common::watchdog(|| {
-        for (name, rt) in single_threaded_flavours() {
+        for (name, rt) in rt_common::single_threaded_flavours() {
             let stop = Arc::new(AtomicBool::new(false));
             let reads = Arc::new(AtomicU64::new(0));
             let reading = Signal::default();

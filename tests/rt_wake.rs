@@ -2,28 +2,13 @@
 
 mod rt_common;
 
-use corium_executor::runtime::{Builder, Runtime};
+use corium_executor::runtime::Builder;
 use corium_executor::task;
 use rt_common::Signal;
 use std::future::poll_fn;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
-
-/// Runtimes on which one task can starve another: everything shares a single thread.
-fn single_threaded_flavours() -> Vec<(&'static str, Runtime)> {
-    vec![
-        ("current_thread", rt_common::current_thread()),
-        (
-            "multi_thread(1)",
-            Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()
-                .unwrap(),
-        ),
-    ]
-}
 
 both_flavors! {
     fn wake_from_another_task(rt) {
@@ -74,7 +59,7 @@ both_flavors! {
 #[test]
 fn yield_now_lets_every_other_task_run() {
     rt_common::watchdog(|| {
-        for (name, rt) in single_threaded_flavours() {
+        for (name, rt) in rt_common::single_threaded_flavours() {
             const TASKS: usize = 4;
             const ROUNDS: usize = 50;
             let log = Arc::new(Mutex::new(Vec::new()));
@@ -177,7 +162,7 @@ impl PingPong {
 #[test]
 fn a_lifo_ping_pong_does_not_starve_a_third_task() {
     rt_common::watchdog(|| {
-        for (name, rt) in single_threaded_flavours() {
+        for (name, rt) in rt_common::single_threaded_flavours() {
             let game = Arc::new(PingPong::default());
             let exchanges_when_third_ran = rt.block_on(async {
                 let game2 = game.clone();

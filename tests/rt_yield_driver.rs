@@ -8,7 +8,7 @@
 mod rt_common;
 
 use corium::net::UdpSocket;
-use corium::runtime::{Builder, Runtime};
+use corium::runtime::Runtime;
 use corium::task::yield_now;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
@@ -16,18 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn flavours() -> Vec<(&'static str, Runtime)> {
-    vec![
-        ("current_thread", rt_common::current_thread()),
-        (
-            "multi_thread(1)",
-            Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()
-                .unwrap(),
-        ),
-        ("multi_thread(2)", rt_common::multi_thread()),
-    ]
+    let mut all = rt_common::single_threaded_flavours();
+    all.push(("multi_thread(2)", rt_common::multi_thread()));
+    all
 }
 
 /// Spins on `yield_now` until `flag` is set, counting the yields.

@@ -32,6 +32,22 @@ pub fn multi_thread() -> Runtime {
         .expect("build a multi-thread runtime")
 }
 
+/// Runtimes on which one task can starve another: everything shares a single thread (the
+/// current-thread flavour, and a multi-thread runtime with one worker).
+pub fn single_threaded_flavours() -> Vec<(&'static str, Runtime)> {
+    vec![
+        ("current_thread", current_thread()),
+        (
+            "multi_thread(1)",
+            Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .expect("build a one-worker multi-thread runtime"),
+        ),
+    ]
+}
+
 /// Runs `f` on its own thread and fails if it does not finish within [`WATCHDOG`].
 #[track_caller]
 pub fn watchdog<F: FnOnce() + Send + 'static>(f: F) {
