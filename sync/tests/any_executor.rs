@@ -1,5 +1,6 @@
-//! The primitives need no corium runtime: driven by a hand-written `block_on` on plain
-//! threads, a contended `Mutex`, a `Semaphore` and a `Notify` ping-pong all complete.
+//! corium-sync needs no corium runtime: driven by a hand-written `block_on` on plain threads,
+//! a contended `Mutex`, a `Semaphore` and a `Notify` ping-pong all complete, and so do bounded
+//! mpsc producers, a oneshot and a watch.
 
 use std::future::Future;
 use std::pin::pin;
@@ -8,7 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 
-use corium_sync::{Mutex, Notify, Semaphore};
+use corium_sync::{mpsc, oneshot, watch, Mutex, Notify, Semaphore};
 
 struct Unpark(Thread);
 
@@ -83,4 +84,46 @@ fn notify_ping_pong_between_threads() {
         }
     });
     other.join().unwrap();
+}
+
+#[test]
+fn bounded_mpsc_oneshot_and_watch_under_a_hand_written_block_on() {
+    let (tx, mut rx) = mpsc::channel::<(usize, usize)>(8);
+    let (done_tx, done_rx) = oneshot::channel();
+    let (cfg_tx, mut cfg_rx) = watch::channel(0);
+    let producers: Vec<_> = (0..3)
+        .map(|p| {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                block_on(async {
+                    for i in 0..2_000 {
+                        tx.send((p, i)).await.unwrap();
+                    }
+                })
+            })
+        })
+        .collect();
+    drop(tx);
+    let watcher = thread::spawn(move || {
+        block_on(async {
+            cfg_rx.wait_for(|v| *v == 3).await.unwrap();
+            done_tx.send("saw 3").unwrap();
+        })
+    });
+    let mut next = [0; 3];
+    block_on(async {
+        while let Some((p, i)) = rx.recv().await {
+            assert_eq!(i, next[p]);
+            next[p] += 1;
+        }
+    });
+    assert_eq!(next, [2_000; 3]);
+    for v in 1..=3 {
+        cfg_tx.send(v).unwrap();
+    }
+    assert_eq!(block_on(done_rx), Ok("saw 3"));
+    for p in producers {
+        p.join().unwrap();
+    }
+    watcher.join().unwrap();
 }
