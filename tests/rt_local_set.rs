@@ -7,6 +7,7 @@ use corium_executor::task::{self, LocalSet};
 use rt_common::{panic_message, DropCounter, Signal};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::task::{Poll, Waker};
 
@@ -169,16 +170,28 @@ both_flavors! {
         let local = LocalSet::new();
         let stop = Rc::new(Cell::new(false));
         let spins = Rc::new(Cell::new(0u64));
-        let (s, n) = (stop.clone(), spins.clone());
+        // Set once the local task has run: the `Send` task below waits for it, so the local
+        // task is certainly busy while the run_until future waits (on a multi-thread runtime
+        // the `Send` task could otherwise finish before the set polls its task at all).
+        let spun = Arc::new(AtomicBool::new(false));
+        let (s, n, sp) = (stop.clone(), spins.clone(), spun.clone());
         local.spawn_local(async move {
             while !s.get() {
                 n.set(n.get() + 1);
+                sp.store(true, Ordering::SeqCst);
                 task::yield_now().await;
             }
         });
         // The run_until future needs a `Send` task of the runtime to finish first.
         local.block_on(&rt, async {
-            corium_executor::spawn(async { 5 }).await.unwrap();
+            corium_executor::spawn(async move {
+                while !spun.load(Ordering::SeqCst) {
+                    task::yield_now().await;
+                }
+                5
+            })
+            .await
+            .unwrap();
             stop.set(true);
         });
         assert!(spins.get() > 0);

@@ -131,6 +131,16 @@ fn callgrind_run(kind: Kind, load: Load, out: &Path) -> io::Result<u64> {
         .ok_or_else(|| io::Error::other(format!("no Ir total in {}", out.display())))
 }
 
+/// The callgrind matrix: (connections, message size, bursts). One connection shows the
+/// per-turn costs, 20 and 50 the per-event path with the turn's costs spread thin, 16 KiB a
+/// message that takes several reads and writes.
+const LOADS: [(usize, usize, u64); 4] = [
+    (1, 64, 2_000),
+    (20, 64, 400),
+    (50, 64, 200),
+    (20, 16 * 1024, 200),
+];
+
 /// `--callgrind [--saturated] [--uninit] [--repeats R]`: the Ir-per-round-trip table.
 ///
 /// `--uninit` compares reads into uninitialised memory instead: corium's server with its
@@ -166,7 +176,7 @@ pub(crate) fn callgrind_mode(args: &[String]) -> io::Result<()> {
     .map(String::from)
     .collect::<Vec<_>>()];
     for workers in [0, WORKERS] {
-        for (conns, size, bursts) in [(1, 64, 2_000), (50, 64, 200)] {
+        for (conns, size, bursts) in LOADS {
             let mut cells = Vec::new();
             let mut medians = Vec::new();
             let (corium, tokio) = (Kind::new(true, workers), Kind::new(false, workers));

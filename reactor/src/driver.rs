@@ -197,8 +197,7 @@ impl Driver {
                 continue; // the unpark waker's token, or a released source's
             };
             let ready = Ready::from_event(event);
-            io.set_readiness(ready);
-            woken += io.wake(ready);
+            woken += io.deliver(ready);
             delivered += 1;
         }
         inner.metrics.add_events(delivered);

@@ -49,8 +49,7 @@ fn block_on<F: Future>(fut: F) -> F::Output {
 
 /// The driver's half of one event: set, then wake (as `Driver::turn` does).
 fn deliver(io: &ScheduledIo, ready: Ready) {
-    io.set_readiness(ready);
-    io.wake(ready);
+    io.deliver(ready);
 }
 
 #[test]
@@ -196,5 +195,76 @@ fn shutdown_racing_a_poll_path_waiter() {
         let result = block_on(poll_fn(|cx| io.poll_readiness(cx, Direction::Write)));
         assert_eq!(result.unwrap_err().to_string(), crate::SHUTDOWN_MESSAGE);
         stopper.join().unwrap();
+    });
+}
+
+/// The lock-free waker slot: the task re-polls with a *different* waker while the driver is
+/// waking the old one (the slot may be busy when the new waker arrives). The new waker must be
+/// woken, or its poll must find the readiness; otherwise the model deadlocks.
+#[test]
+fn waker_changed_while_the_driver_wakes_the_old_one() {
+    loom::model(|| {
+        let io = Arc::new(ScheduledIo::new(0));
+        let old = Waker::from(Arc::new(Signal(Notify::new())));
+        let mut cx = Context::from_waker(&old);
+        assert!(io.poll_readiness(&mut cx, Direction::Read).is_pending());
+        let driver = {
+            let io = io.clone();
+            thread::spawn(move || deliver(&io, Ready::READABLE))
+        };
+        // `block_on` polls with its own, new waker.
+        let event = block_on(poll_fn(|cx| io.poll_readiness(cx, Direction::Read))).unwrap();
+        assert!(event.ready().is_readable());
+        driver.join().unwrap();
+    });
+}
+
+/// Both slots armed by two tasks while one event readies both directions: each is woken.
+#[test]
+fn both_directions_are_woken_by_one_event() {
+    loom::model(|| {
+        let io = Arc::new(ScheduledIo::new(0));
+        let writer = {
+            let io = io.clone();
+            thread::spawn(move || {
+                block_on(poll_fn(|cx| io.poll_readiness(cx, Direction::Write))).unwrap()
+            })
+        };
+        let driver = {
+            let io = io.clone();
+            thread::spawn(move || deliver(&io, Ready::READABLE | Ready::WRITABLE))
+        };
+        let read = block_on(poll_fn(|cx| io.poll_readiness(cx, Direction::Read))).unwrap();
+        assert!(read.ready().is_readable());
+        assert!(writer.join().unwrap().ready().is_writable());
+        driver.join().unwrap();
+    });
+}
+
+/// The source goes away (its registration drops the wakers) while the driver wakes its armed
+/// slot: no access to the cell races (loom checks every access), and the stored waker is
+/// dropped exactly once, by whichever side ends up with it.
+#[test]
+fn dropping_the_source_while_the_driver_wakes_it() {
+    loom::model(|| {
+        let io = Arc::new(ScheduledIo::new(0));
+        let signal = Arc::new(Signal(Notify::new()));
+        {
+            let waker = Waker::from(signal.clone());
+            let mut cx = Context::from_waker(&waker);
+            assert!(io.poll_readiness(&mut cx, Direction::Read).is_pending());
+        }
+        assert_eq!(Arc::strong_count(&signal), 2, "the slot holds one clone");
+        let driver = {
+            let io = io.clone();
+            thread::spawn(move || deliver(&io, Ready::READABLE))
+        };
+        io.clear_wakers();
+        driver.join().unwrap();
+        assert_eq!(
+            Arc::strong_count(&signal),
+            1,
+            "the slot's clone was dropped once"
+        );
     });
 }

@@ -67,14 +67,17 @@ pin_project! {
                 return;
             }
             let node = me.waiter.get();
-            let mut waiters = me.scheduled_io.waiters.lock();
+            let mut list = me.scheduled_io.waiters.lock();
             // SAFETY: the waiter lock is held, so nobody else touches the node (invariant 1 of
             // `waiter_list`).
             let is_ready = unsafe { (*node).is_ready };
             if !is_ready {
                 // SAFETY: `Waiting` and not `is_ready` means linked in this ScheduledIo's list
                 // (invariant 3), at this address (it is pinned); `UnsafeCell::get` is non-null.
-                unsafe { waiters.list.remove(NonNull::new_unchecked(node)) };
+                unsafe { list.remove(NonNull::new_unchecked(node)) };
+                if list.is_empty() {
+                    me.scheduled_io.mark_unlinked();
+                }
             }
         }
     }
@@ -114,10 +117,20 @@ impl Future for Readiness<'_> {
                         *me.state = State::Done;
                         break Poll::Ready(event);
                     }
-                    let mut waiters = io.waiters.lock();
-                    if let Some(event) = io.ready_event(mask).transpose() {
+                    let mut list = io.waiters.lock();
+                    // Re-check with the swap that announces a linked waiter to the driver: an
+                    // event set before it is in `word`, one set after it sees `LINKED`.
+                    let seen = match io.mark_linked() {
+                        Ok(word) => ScheduledIo::event_in(word, mask).map(Ok),
+                        Err(shutdown) => Some(Err(shutdown)),
+                    };
+                    if let Some(result) = seen {
+                        // Not linked after all: take back the announcement if nobody else is.
+                        if list.is_empty() {
+                            io.mark_unlinked();
+                        }
                         *me.state = State::Done;
-                        break Poll::Ready(event);
+                        break Poll::Ready(result);
                     }
                     {
                         // SAFETY: in `Init` the node is not linked, so no other thread has a
@@ -130,18 +143,18 @@ impl Future for Readiness<'_> {
                     // `Pin<&mut Self>` of a `!Unpin` future) and `PinnedDrop` unlinks it under
                     // the lock before it is freed — invariant 2 of `waiter_list`. A pointer
                     // from `UnsafeCell::get` is never null.
-                    unsafe { waiters.list.push_back(NonNull::new_unchecked(node)) };
+                    unsafe { list.push_back(NonNull::new_unchecked(node)) };
                     *me.state = State::Waiting;
                     break Poll::Pending;
                 }
                 State::Waiting => {
-                    let waiters = io.waiters.lock();
+                    let list = io.waiters.lock();
                     // SAFETY: the waiter lock is held: the waking side cannot touch the node
                     // now (invariant 1).
                     let waiter = unsafe { &mut *node };
                     if waiter.is_ready {
                         // Unlinked by the waking side: the node is ours again.
-                        drop(waiters);
+                        drop(list);
                         *me.state = State::Done;
                         continue;
                     }
@@ -212,8 +225,7 @@ mod tests {
             // b is dropped at the end of the block.
         }
         assert_eq!(io.waiter_count(), 0);
-        io.set_readiness(Ready::READABLE);
-        assert_eq!(io.wake(Ready::READABLE), 0);
+        assert_eq!(io.deliver(Ready::READABLE), 0);
         assert_eq!(count.0.load(Ordering::SeqCst), 0);
     }
 
@@ -225,11 +237,9 @@ mod tests {
         let mut fut = Box::pin(io.readiness(Interest::WRITABLE));
         assert!(fut.as_mut().poll(&mut cx).is_pending());
         // A read event does not concern a writer.
-        io.set_readiness(Ready::READABLE);
-        assert_eq!(io.wake(Ready::READABLE), 0);
+        assert_eq!(io.deliver(Ready::READABLE), 0);
         assert!(fut.as_mut().poll(&mut cx).is_pending());
-        io.set_readiness(Ready::WRITABLE);
-        assert_eq!(io.wake(Ready::WRITABLE), 1);
+        assert_eq!(io.deliver(Ready::WRITABLE), 1);
         assert_eq!(count.0.load(Ordering::SeqCst), 1);
         assert_eq!(io.waiter_count(), 0);
         match fut.as_mut().poll(&mut cx) {
@@ -258,8 +268,7 @@ mod tests {
             assert!(f.as_mut().poll(&mut cx).is_pending());
         }
         let readers = (0..n).filter(|i| i % 3 != 0).count();
-        io.set_readiness(Ready::READABLE);
-        assert_eq!(io.wake(Ready::READABLE), readers);
+        assert_eq!(io.deliver(Ready::READABLE), readers);
         assert_eq!(io.waiter_count(), n - readers);
         assert_eq!(io.shutdown(), n - readers);
         assert_eq!(count.0.load(Ordering::SeqCst), n);

@@ -213,14 +213,15 @@ impl fmt::Debug for Ready {
 
 /// The two per-direction ticks of a readiness word, as seen by one observation.
 ///
-/// A tick counts (modulo 2¹²) the events the driver delivered for one direction. A clear
+/// A tick counts (modulo 2¹⁶) the events the driver delivered for one direction. A clear
 /// carries the ticks it observed; the driver having moved a tick on since means a newer event
 /// arrived, and the clear of that direction is dropped.
+///
+/// Kept as the whole word it was read from (the ticks are fields of it, see
+/// `scheduled_io/word.rs`): taking an observation is then a copy, and a clear compares a
+/// direction's field of the two words with one mask.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Ticks {
-    pub(crate) read: u16,
-    pub(crate) write: u16,
-}
+pub(crate) struct Ticks(pub(crate) u64);
 
 /// One observation of a source's readiness: what was ready, and when (the ticks).
 ///

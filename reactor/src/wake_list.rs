@@ -107,17 +107,9 @@ impl WakeList {
         self.len += 1;
     }
 
-    /// Adds `waker` if there is one; the caller checked [`can_push`](WakeList::can_push).
-    #[inline]
-    pub(crate) fn push_some(&mut self, waker: Option<Waker>) {
-        if let Some(waker) = waker {
-            self.push(waker);
-        }
-    }
-
     /// Wakes (and empties) the batch, returning how many were woken. Call with no lock held.
     ///
-    /// With [`wake_slots`], the only places the reactor wakes an I/O waiter (both announce
+    /// With [`wake_slot_by_ref`], the only places the reactor wakes an I/O waiter (both announce
     /// the wake through `announce`, the trace point for "wake").
     /// `token` names the source whose readiness these wakers waited for.
     pub(crate) fn wake_all(&mut self, token: usize) -> usize {
@@ -143,23 +135,18 @@ impl WakeList {
     }
 }
 
-/// Wakes the poll-path slots' wakers taken under the lock (no batch needed for two); returns
-/// how many were woken. Call with no lock held. A waker that panics is contained, like one of
-/// a batch.
+/// Wakes a poll-path slot's waker by reference, leaving it in its slot (see
+/// `scheduled_io/slot.rs`). A waker that panics is contained, like one of a batch.
 #[inline]
-pub(crate) fn wake_slots(token: usize, reader: Option<Waker>, writer: Option<Waker>) -> usize {
-    let n = usize::from(reader.is_some()) + usize::from(writer.is_some());
-    if n == 0 {
-        return 0;
+pub(crate) fn wake_slot_by_ref(token: impl FnOnce() -> usize, waker: &Waker) {
+    // The token is only for the trace: without it, not even its atomic load is paid.
+    #[cfg(feature = "trace")]
+    let _cause = announce(token(), 1);
+    #[cfg(not(feature = "trace"))]
+    let _ = token;
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake_by_ref())).is_err() {
+        report_waker_panic(WakeSite::Io);
     }
-    let _cause = announce(token, n);
-    if let Some(waker) = reader {
-        wake_contained(waker, WakeSite::Io);
-    }
-    if let Some(waker) = writer {
-        wake_contained(waker, WakeSite::Io);
-    }
-    n
 }
 
 /// Traces `n` wakes for `token` (just before them, so the executor's `task N woken by token T`
