@@ -99,6 +99,7 @@
 // A reference crate: unsafe is confined to syscalls and each block proves itself (lints in the
 // workspace Cargo.toml enforce both).
 
+mod clock;
 mod interest;
 mod poll;
 mod source;
@@ -111,6 +112,7 @@ pub mod event;
 pub mod net;
 pub mod trace;
 
+pub use clock::monotonic_nanos;
 pub use event::Events;
 pub use interest::Interest;
 pub use poll::{Poll, Registry};

@@ -230,12 +230,13 @@ impl Builder {
     /// let parks = Arc::new(AtomicUsize::new(0));
     /// let p = parks.clone();
     /// let rt = corium_executor::runtime::Builder::new_current_thread()
+    ///     .enable_time()
     ///     .on_thread_park(move || { p.fetch_add(1, Ordering::Relaxed); })
     ///     .build()
     ///     .unwrap();
     /// rt.block_on(async {
-    ///     // Waiting for the blocking pool parks the `block_on` thread.
-    ///     corium_executor::task::spawn_blocking(|| ()).await.unwrap();
+    ///     // Nothing else to run until the timer fires: the `block_on` thread parks.
+    ///     corium_reactor::time::sleep(std::time::Duration::from_millis(5)).await;
     /// });
     /// assert!(parks.load(Ordering::Relaxed) >= 1);
     /// ```
