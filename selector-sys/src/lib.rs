@@ -121,5 +121,12 @@ pub use waker::Waker;
 
 pub mod unix;
 
+/// What the `syscall!` macro calls a function of: all of libc, plus `syscall6`, the
+/// six-argument `syscall(2)` of the Linux data path (inline where it can be,
+/// `sys/raw_syscall.rs`).
 #[doc(hidden)]
-pub use libc as __libc;
+pub mod __libc {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub use crate::sys::raw_syscall::syscall6;
+    pub use libc::*;
+}

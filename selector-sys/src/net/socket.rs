@@ -208,7 +208,7 @@ impl Socket {
         // stores into it, so it may be uninitialised); the fd is open; null address pointers
         // ask for no sender address (what `recv` passes).
         let n = syscall!(
-            syscall(
+            syscall6(
                 libc::SYS_recvfrom,
                 libc::c_long::from(self.as_raw_fd()),
                 buf.as_mut_ptr(),
@@ -309,7 +309,7 @@ impl Socket {
         // SAFETY: `buf` is readable for the length given; the fd is open; a null address with
         // length 0 sends on the connection (what `send` passes).
         let n = syscall!(
-            syscall(
+            syscall6(
                 libc::SYS_sendto,
                 libc::c_long::from(self.as_raw_fd()),
                 buf.as_ptr(),

@@ -95,7 +95,7 @@ impl Selector {
         // SAFETY: the buffer has room for `max` events (max <= capacity) and the fd is our
         // live epoll instance; a null sigmask leaves the signal mask alone.
         syscall!(
-            syscall(
+            syscall6(
                 libc::SYS_epoll_pwait,
                 libc::c_long::from(self.ep.as_raw_fd()),
                 events.as_mut_ptr(),
@@ -233,7 +233,7 @@ fn pwait2(
     // SAFETY: the buffer has room for `max` events; `ts` outlives the call; a null sigmask
     // means "do not change the signal mask", as for epoll_wait.
     let res = syscall!(
-        syscall(
+        syscall6(
             libc::SYS_epoll_pwait2,
             ep.as_raw_fd(),
             events.as_mut_ptr(),
