@@ -44,37 +44,9 @@ impl<T> Mutex<T> {
 }
 
 #[cfg(all(loom, test))]
-pub(crate) use loom::sync::atomic::AtomicU64;
+pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU64};
 #[cfg(not(all(loom, test)))]
-pub(crate) use std::sync::atomic::AtomicU64;
-
-#[cfg(all(loom, test))]
-pub(crate) use loom::cell::UnsafeCell;
-
-/// `std`'s `UnsafeCell` behind loom's closure-based access API, so the waker slots' cells
-/// compile both ways and loom sees every access.
-#[cfg(not(all(loom, test)))]
-#[derive(Debug)]
-pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
-
-#[cfg(not(all(loom, test)))]
-impl<T> UnsafeCell<T> {
-    pub(crate) const fn new(value: T) -> UnsafeCell<T> {
-        UnsafeCell(std::cell::UnsafeCell::new(value))
-    }
-
-    /// Read access through a raw pointer; the caller's protocol proves no writer is active.
-    #[inline(always)]
-    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
-        f(self.0.get())
-    }
-
-    /// Write access through a raw pointer; the caller's protocol proves exclusivity.
-    #[inline(always)]
-    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
-        f(self.0.get())
-    }
-}
+pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU64};
 
 /// One pause of a short wait for another thread to release a slot (a yield under loom, so the
 /// model lets that thread run).

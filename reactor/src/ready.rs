@@ -142,12 +142,8 @@ impl Ready {
         let bit = |on: bool, bit: u8| u8::from(on) * bit;
         let mut bits = bit(event.is_readable(), READABLE) | bit(event.is_writable(), WRITABLE);
         // The usual event says only readable and/or writable (one per echo round trip, one
-        // per event in a busy turn); the four rare flags are tested once together first.
-        if event.is_error()
-            || event.is_read_closed()
-            || event.is_write_closed()
-            || event.is_priority()
-        {
+        // per event in a busy turn): one test of the raw flags rules out the four rare ones.
+        if !event.is_plain() {
             bits |= bit(event.is_read_closed(), READ_CLOSED)
                 | bit(event.is_write_closed(), WRITE_CLOSED)
                 | bit(event.is_priority(), PRIORITY)

@@ -88,6 +88,14 @@ impl Event {
         sys::event::is_priority(&self.inner)
     }
 
+    /// The event says nothing but readable and/or writable: none of error, closed or
+    /// priority. One test of the raw flags, for a consumer's fast path (the usual event of a
+    /// busy socket); when `false`, ask the other predicates.
+    #[inline]
+    pub fn is_plain(&self) -> bool {
+        sys::event::is_plain(&self.inner)
+    }
+
     /// A POSIX AIO operation completed (kqueue's `EVFILT_AIO` on FreeBSD, DragonFly and Apple).
     /// Always `false` on epoll, which has no AIO events; corium registers no AIO itself, so
     /// this only matters for events of sources registered by hand.

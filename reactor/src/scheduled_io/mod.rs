@@ -70,11 +70,13 @@ pub(crate) fn shutdown_error() -> io::Error {
 /// states: **idle** (neither bit), **armed** (`ARMED`: the cell's waker waits for the next
 /// event of this direction) and **busy** (`BUSY`: one party has the cell to itself).
 ///
-/// * **A task waits** (`arm`): one swap takes the slot from idle or armed to
-///   busy, unless the word already shows readiness (then it returns `Ready`). Holding it, the
-///   task keeps the cell's waker if [`Waker::will_wake`] says it is the same task (the usual
-///   case: no clone, no drop), else stores a clone. A second swap releases the slot: to armed,
-///   or to idle if readiness arrived while it was busy, in which case it returns `Ready`.
+/// * **A task waits** (`arm`). The usual case: the cell already holds this task's waker
+///   (its parts are atomics anyone may compare, see `slot.rs`), so one swap moves the slot
+///   from idle to armed — none at all if it is still armed. Otherwise one swap takes the slot
+///   from idle or armed to busy, unless the word already shows readiness (then it returns
+///   `Ready`); holding it, the task stores a clone of its waker; a second swap releases the
+///   slot: to armed, or to idle if readiness arrived while it was busy, in which case it
+///   returns `Ready`.
 /// * **The driver delivers an event** (`deliver`): the swap that sets the event's flags also
 ///   moves each armed slot of the event's directions to busy. Then it wakes that cell's waker
 ///   *by reference* — the waker stays in the cell for the next wait — and releases the slot to
@@ -374,6 +376,28 @@ impl ScheduledIo {
     fn arm(&self, direction: Direction, waker: &Waker, mut word: u64) -> u64 {
         let mask = u64::from(direction.wait_mask().as_bits()) | SHUTDOWN;
         let (armed, busy) = (direction.armed(), direction.busy());
+        let cell = self.cell(direction);
+        // The steady state: the cell already holds this task's waker (it waited here before
+        // and was woken by reference). Then no `BUSY` is needed. Armed: nothing to do. Idle:
+        // one swap arms it. Sound without the slot because the cell changes only under `BUSY`,
+        // and a holder's release happens-before our Acquire load of `word`: if that word shows
+        // the slot idle or armed, the parts compared are the ones in the cell, and any
+        // registration since would have changed the word and failed the swap (its tick too, if
+        // it saw readiness, so the word cannot come back to the same value).
+        if word & busy == 0 && word & mask == 0 && cell.holds(waker) {
+            if word & armed != 0 {
+                return 0;
+            }
+            match self.readiness.compare_exchange(
+                word,
+                word | armed,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return 0,
+                Err(actual) => word = actual,
+            }
+        }
         // Take the slot: idle or armed → busy.
         loop {
             if word & mask != 0 {
@@ -397,7 +421,7 @@ impl ScheduledIo {
             }
         }
         // SAFETY: the swap above set `BUSY` for this slot, held until the release below.
-        let replaced = unsafe { self.cell(direction).store(waker) };
+        let replaced = unsafe { cell.store(waker) };
         // Release the slot: armed, or idle if readiness arrived while it was busy (the driver
         // found it busy and left it to us), which is then reported.
         let mut word = (word & !armed) | busy;

@@ -1,44 +1,70 @@
 //! [`WakerCell`]: the storage of one direction's waker slot, without a lock.
 //!
-//! The cell itself is a plain `Option<Waker>`; who may touch it is decided by the slot's two
-//! bits in the readiness word (`ARMED`, `BUSY`; see the `scheduled_io` module docs). Every
-//! method is `unsafe` with one precondition: **the caller holds the slot's `BUSY` bit**, which
-//! it set itself with a successful compare-and-swap (`Acquire`) and clears after the call
-//! (`Release`). At most one party holds `BUSY` at a time, so each call has the cell to itself,
-//! and the `Release`/`Acquire` pair orders one holder's accesses before the next holder's.
+//! The cell holds a waker as its two raw parts, the data pointer and the vtable pointer, each
+//! in an atomic (both null: no waker). Who may *change* the cell, or wake or drop the waker in
+//! it, is decided by the slot's bits in the readiness word (`ARMED`, `BUSY`; see the docs of
+//! [`ScheduledIo`](super::ScheduledIo)): those methods are `unsafe` with one precondition,
+//! **the caller holds the slot's `BUSY` bit**, which it set itself with a successful
+//! compare-and-swap (`Acquire`) and clears after the call (`Release`). At most one party holds
+//! `BUSY` at a time, and the `Release`/`Acquire` pair orders one holder's accesses before the
+//! next holder's.
+//!
+//! Because the parts are atomics, anyone may *compare* them with a waker at any time
+//! ([`WakerCell::holds`]): that is what lets a task whose waker is already in the cell arm
+//! the slot with one swap and no `BUSY` (the proof is at the caller, `ScheduledIo::arm`).
 
-use std::task::Waker;
+use std::mem::ManuallyDrop;
+use std::ptr;
+use std::task::{RawWakerVTable, Waker};
 
-use crate::loom::UnsafeCell;
+use crate::loom::{AtomicPtr, Ordering};
 use crate::wake_list;
 
 /// One waker slot's storage (see the module docs for the access rule).
 #[derive(Debug)]
-pub(super) struct WakerCell(UnsafeCell<Option<Waker>>);
+pub(super) struct WakerCell {
+    data: AtomicPtr<()>,
+    vtable: AtomicPtr<RawWakerVTable>,
+}
 
 impl WakerCell {
     pub(super) fn new() -> WakerCell {
-        WakerCell(UnsafeCell::new(None))
+        WakerCell {
+            data: AtomicPtr::new(ptr::null_mut()),
+            vtable: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// Whether the cell holds a waker with `waker`'s data and vtable, i.e. one that
+    /// [`will_wake`](Waker::will_wake) the same task. Any thread may ask; the answer is only
+    /// as fresh as the caller's last `Acquire` load of the readiness word makes it.
+    #[inline(always)]
+    pub(super) fn holds(&self, waker: &Waker) -> bool {
+        self.data.load(Ordering::Relaxed).cast_const() == waker.data()
+            && self.vtable.load(Ordering::Relaxed).cast_const() == ptr::from_ref(waker.vtable())
     }
 
     /// Makes the cell hold a waker that wakes the same task as `waker`: kept if it already
-    /// does (`will_wake`: no clone, no drop), else replaced by a clone. Returns the waker it
-    /// replaced, for the caller to drop *after* releasing `BUSY` (a waker's drop runs foreign
-    /// code, which must not run while the slot is held).
+    /// does (no clone, no drop), else replaced by a clone. Returns the waker it replaced, for
+    /// the caller to drop *after* releasing `BUSY` (a waker's drop runs foreign code, which
+    /// must not run while the slot is held).
     ///
     /// # Safety
     /// The caller holds this slot's `BUSY` bit.
     #[inline]
     pub(super) unsafe fn store(&self, waker: &Waker) -> Option<Waker> {
-        self.0.with_mut(|cell| {
-            // SAFETY: `BUSY` is held (the caller's contract), so no other thread reads or
-            // writes the cell until it is released; the pointer is the cell's own, valid.
-            let cell = unsafe { &mut *cell };
-            match cell {
-                Some(current) if current.will_wake(waker) => None,
-                _ => cell.replace(waker.clone()),
-            }
-        })
+        if self.holds(waker) {
+            return None;
+        }
+        // The cell owns the clone from here on, as raw parts.
+        let clone = ManuallyDrop::new(waker.clone());
+        // SAFETY: `BUSY` is held, so the parts belong to this thread; they came from an owned
+        // waker this cell held (or are null).
+        let old = unsafe { self.take() };
+        self.data.store(clone.data().cast_mut(), Ordering::Relaxed);
+        self.vtable
+            .store(ptr::from_ref(clone.vtable()).cast_mut(), Ordering::Relaxed);
+        old
     }
 
     /// Wakes the stored waker by reference, leaving it in place for the next wait, and
@@ -49,33 +75,38 @@ impl WakerCell {
     /// The caller holds this slot's `BUSY` bit.
     #[inline]
     pub(super) unsafe fn wake_by_ref(&self, token: impl FnOnce() -> usize) -> bool {
-        self.0.with(|cell| {
-            // SAFETY: `BUSY` is held, so nobody writes the cell while this shared borrow
-            // lives (it ends with the closure); the pointer is the cell's own, valid.
-            match unsafe { &*cell } {
-                Some(waker) => {
-                    wake_list::wake_slot_by_ref(token, waker);
-                    true
-                }
-                None => false,
-            }
-        })
+        let vtable = self.vtable.load(Ordering::Relaxed);
+        if vtable.is_null() {
+            return false;
+        }
+        let data = self.data.load(Ordering::Relaxed);
+        // SAFETY: non-null parts are those of a waker this cell owns (`store`), which nobody
+        // can take or replace while this thread holds `BUSY`; `ManuallyDrop` borrows it
+        // without giving up that ownership.
+        let waker = ManuallyDrop::new(unsafe { Waker::new(data, &*vtable) });
+        wake_list::wake_slot_by_ref(token, &waker);
+        true
     }
 
-    /// Takes the stored waker out (the source is going away).
+    /// Takes the stored waker out (the source is going away, or `store` replaces it).
     ///
     /// # Safety
     /// The caller holds this slot's `BUSY` bit.
     pub(super) unsafe fn take(&self) -> Option<Waker> {
-        self.0.with_mut(|cell| {
-            // SAFETY: `BUSY` is held, so this is the only access to the cell; the pointer is
-            // the cell's own, valid.
-            unsafe { (*cell).take() }
-        })
+        let vtable = self.vtable.swap(ptr::null_mut(), Ordering::Relaxed);
+        let data = self.data.swap(ptr::null_mut(), Ordering::Relaxed);
+        if vtable.is_null() {
+            return None;
+        }
+        // SAFETY: non-null parts are those of a waker this cell owns (`store`); they were just
+        // cleared, so ownership moves to the returned `Waker` exactly once.
+        Some(unsafe { Waker::new(data, &*vtable) })
     }
 }
 
-// SAFETY: the cell holds a `Waker`, which is `Send + Sync`; the `UnsafeCell` is only touched
-// by the holder of the slot's `BUSY` bit (see the module docs), so sharing `&WakerCell` across
-// threads never lets two threads access the cell at once.
-unsafe impl Sync for WakerCell {}
+impl Drop for WakerCell {
+    fn drop(&mut self) {
+        // SAFETY: `&mut self`: nobody else can hold the slot.
+        drop(unsafe { self.take() });
+    }
+}

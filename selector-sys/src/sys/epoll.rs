@@ -320,6 +320,11 @@ pub(crate) mod event {
         flags(event) & libc::EPOLLPRI != 0
     }
 
+    /// Only `EPOLLIN` and/or `EPOLLOUT`: every other predicate above is false.
+    pub(crate) fn is_plain(event: &Event) -> bool {
+        flags(event) & !(libc::EPOLLIN | libc::EPOLLOUT) == 0
+    }
+
     /// epoll has no AIO events.
     pub(crate) fn is_aio(_: &Event) -> bool {
         false
@@ -366,6 +371,38 @@ pub(crate) mod event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_plain_means_every_rare_predicate_is_false() {
+        let bits = [
+            libc::EPOLLIN,
+            libc::EPOLLOUT,
+            libc::EPOLLPRI,
+            libc::EPOLLERR,
+            libc::EPOLLHUP,
+            libc::EPOLLRDHUP,
+        ];
+        for combo in 0..1u32 << bits.len() {
+            let flags = (0..bits.len())
+                .filter(|i| combo & (1 << i) != 0)
+                .fold(0, |f, i| f | bits[i]);
+            let ev = libc::epoll_event {
+                events: flags as u32,
+                u64: 0,
+            };
+            let rare = event::is_error(&ev)
+                || event::is_read_closed(&ev)
+                || event::is_write_closed(&ev)
+                || event::is_priority(&ev);
+            // Plain exactly when nothing but IN/OUT is set; never when a rare predicate holds.
+            assert_eq!(
+                event::is_plain(&ev),
+                flags & !(libc::EPOLLIN | libc::EPOLLOUT) == 0,
+                "{flags:#x}"
+            );
+            assert!(!(event::is_plain(&ev) && rare), "{flags:#x}");
+        }
+    }
 
     #[test]
     fn sub_ms_rounds_up_never_to_zero() {

@@ -38,6 +38,7 @@
 //! | `is_read_closed`  | `EVFILT_READ` with `EV_EOF`                    |
 //! | `is_write_closed` | `EVFILT_WRITE` with `EV_EOF`                   |
 //! | `is_priority`     | never                                          |
+//! | `is_plain`        | neither `EV_ERROR` nor `EV_EOF`                |
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};

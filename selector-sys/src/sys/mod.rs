@@ -20,7 +20,7 @@
 //!   * `AsRawFd`.
 //! * `Event` — the raw OS event type, and `Events = Vec<Event>`.
 //! * `event::{token, is_readable, is_writable, is_error, is_read_closed, is_write_closed,
-//!   is_priority}` — free functions over `&Event`, and `event::DebugDetails` that prints the
+//!   is_priority, is_plain}` — free functions over `&Event`, and `event::DebugDetails` that prints the
 //!   raw flags by name.
 //! * `Waker` — `new(&Selector, Token)`, `wake(&self)`; see [`Waker`](crate::Waker).
 //!

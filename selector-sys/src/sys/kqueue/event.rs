@@ -36,6 +36,11 @@ pub(crate) fn is_priority(_: &Event) -> bool {
     false
 }
 
+/// Neither `EV_ERROR` nor `EV_EOF`: no error and no closed side (kqueue has no priority).
+pub(crate) fn is_plain(event: &Event) -> bool {
+    event.0.flags & (libc::EV_ERROR | libc::EV_EOF) == 0
+}
+
 /// A POSIX AIO completion (`EVFILT_AIO`), where the OS has that filter.
 pub(crate) fn is_aio(event: &Event) -> bool {
     #[cfg(any(
