@@ -258,10 +258,12 @@ impl ScheduledIo {
         // SAFETY: the caller's swap in `update` moved this slot from armed to busy, so this
         // thread holds `BUSY` until the `fetch_and` below.
         let woken = unsafe { self.cell(direction).wake_by_ref(|| self.token()) };
-        // Release: the next holder's Acquire sees this one's last access to the cell.
+        // Release: the next holder's Acquire sees this one's last access to the cell. `BUSY`
+        // is set (ours), so subtracting it clears exactly that bit, in one `lock xadd` where a
+        // `fetch_and` whose result is used would be a compare-and-swap loop.
         let released = self
             .readiness
-            .fetch_and(!direction.busy(), Ordering::AcqRel);
+            .fetch_sub(direction.busy(), Ordering::AcqRel);
         if released & direction.gone() != 0 {
             self.drop_gone(direction);
         }
