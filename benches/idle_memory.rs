@@ -607,6 +607,12 @@ fn measure(repeats: usize) -> io::Result<()> {
          rounding)\n"
     );
     print!("{}", render(&heaps));
+    println!(
+        "\nsize_of: corium TcpStream {} B, tokio TcpStream {} B; Option<Waker> {} B",
+        std::mem::size_of::<corium::net::TcpStream>(),
+        std::mem::size_of::<tokio::net::TcpStream>(),
+        std::mem::size_of::<Option<std::task::Waker>>(),
+    );
     Ok(())
 }
 

@@ -95,7 +95,7 @@
 //! A token is `generation << INDEX_BITS | slot index`, never a pointer. `INDEX_BITS` is 24 on
 //! 64-bit targets and 20 on 32-bit ones; `usize::MAX` is reserved for the driver's own
 //! [`Waker`](corium_selector_sys::Waker). The slots are the `ScheduledIo`s themselves, in
-//! pages that never move (page `p` holds `32 << p` slots); the [`Registration`] holds its
+//! pages that never move (groups of eight equal pages, doubling group by group); the [`Registration`] holds its
 //! page's `Arc` and its offset. Only the driver turns a token into a `ScheduledIo`, without a
 //! lock: it finds the slot from the index and compares the slot's current token with the
 //! event's, so an event for a released slot — even one already reused by a new source — is
