@@ -3,6 +3,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::AtomicUsize;
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 
@@ -12,6 +13,8 @@ use crate::STALL;
 pub(crate) const SERVER_BUF: usize = 16 * 1024;
 /// Worker threads of the multi-thread flavour (the machine has two cores).
 pub(crate) const WORKERS: usize = 2;
+/// The size of a connection task's future (set at each spawn; the memory bench reports it).
+pub(crate) static FUTURE_BYTES: AtomicUsize = AtomicUsize::new(0);
 
 /// The server program, written once; `$rt` is the crate it runs on. With `uninit`, each
 /// connection reads with `read_buf` into the spare capacity of a `Vec::with_capacity` (memory
@@ -21,16 +24,19 @@ macro_rules! echo_server {
     ($rt:ident) => {
         use std::io;
         use std::net::SocketAddr;
+        use std::sync::atomic::Ordering::Relaxed;
 
         use $rt::io::{AsyncReadExt, AsyncWriteExt};
         use $rt::net::TcpListener;
         use $rt::runtime::Builder;
 
         /// Serves exactly `conns` connections until each has closed; returns the bytes echoed.
-        /// `workers == 0` selects the current-thread runtime, on the calling thread.
+        /// `workers == 0` selects the current-thread runtime, on the calling thread; `buf` is
+        /// each connection's read buffer in bytes.
         pub fn serve(
             workers: usize,
             uninit: bool,
+            buf: usize,
             conns: usize,
             listening: impl FnOnce(SocketAddr),
         ) -> io::Result<u64> {
@@ -44,14 +50,16 @@ macro_rules! echo_server {
             };
             rt.block_on(async move {
                 let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
-                listening(listener.local_addr()?);
+                // Before `listening`: the memory bench counts what the connections add.
                 let mut tasks = Vec::with_capacity(conns);
+                listening(listener.local_addr()?);
                 for _ in 0..conns {
                     let (mut stream, _) = listener.accept().await?;
                     stream.set_nodelay(true)?;
-                    tasks.push($rt::spawn(async move {
+                    let size = buf;
+                    let task = async move {
                         if uninit {
-                            let mut buf = Vec::with_capacity(super::SERVER_BUF);
+                            let mut buf = Vec::with_capacity(size);
                             let mut echoed = 0u64;
                             loop {
                                 buf.clear();
@@ -63,7 +71,7 @@ macro_rules! echo_server {
                                 echoed += n as u64;
                             }
                         }
-                        let mut buf = vec![0u8; super::SERVER_BUF];
+                        let mut buf = vec![0u8; size];
                         let mut echoed = 0u64;
                         loop {
                             let n = stream.read(&mut buf).await?;
@@ -73,7 +81,9 @@ macro_rules! echo_server {
                             stream.write_all(&buf[..n]).await?;
                             echoed += n as u64;
                         }
-                    }));
+                    };
+                    super::FUTURE_BYTES.store(std::mem::size_of_val(&task), Relaxed);
+                    tasks.push($rt::spawn(task));
                 }
                 let mut echoed = 0;
                 for task in tasks {
@@ -165,10 +175,20 @@ impl Kind {
     }
 
     pub(crate) fn serve(self, conns: usize, listening: impl FnOnce(SocketAddr)) -> io::Result<u64> {
+        self.serve_with_buffer(SERVER_BUF, conns, listening)
+    }
+
+    /// [`serve`](Kind::serve) with a read buffer of `buf` bytes per connection.
+    pub(crate) fn serve_with_buffer(
+        self,
+        buf: usize,
+        conns: usize,
+        listening: impl FnOnce(SocketAddr),
+    ) -> io::Result<u64> {
         if self.corium {
-            corium_server::serve(self.workers, self.uninit, conns, listening)
+            corium_server::serve(self.workers, self.uninit, buf, conns, listening)
         } else {
-            tokio_server::serve(self.workers, self.uninit, conns, listening)
+            tokio_server::serve(self.workers, self.uninit, buf, conns, listening)
         }
     }
 }

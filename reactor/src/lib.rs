@@ -92,12 +92,14 @@
 //!
 //! ## Tokens and the slab
 //!
-//! A token is `generation << INDEX_BITS | slot index`, never a pointer. `INDEX_BITS` is 24 on
-//! 64-bit targets and 20 on 32-bit ones; `usize::MAX` is reserved for the driver's own
+//! A token is `generation << INDEX_BITS | slot`, never a pointer, where the slot part is the
+//! slot's page and its offset in the page. `INDEX_BITS` is 24 on 64-bit targets and 20 on
+//! 32-bit ones; `usize::MAX` is reserved for the driver's own
 //! [`Waker`](corium_selector_sys::Waker). The slots are the `ScheduledIo`s themselves, in
-//! pages that never move (page `p` holds `32 << p` slots); the [`Registration`] holds its
-//! page's `Arc` and its offset. Only the driver turns a token into a `ScheduledIo`, without a
-//! lock: it finds the slot from the index and compares the slot's current token with the
+//! pages that never move (groups of eight equal pages, doubling group by group, so at most an
+//! eighth of the slots are spare); the [`Registration`] holds its page's `Arc` and its offset.
+//! Only the driver turns a token into a `ScheduledIo`, without a
+//! lock: it finds the slot from the page and offset and compares the slot's current token with the
 //! event's, so an event for a released slot — even one already reused by a new source — is
 //! recognised as stale and dropped. Slots of dropped registrations are freed between turns, in
 //! batches (the driver is woken after 16 pile up). The readiness-word layout is documented on
