@@ -261,9 +261,7 @@ impl ScheduledIo {
         // Release: the next holder's Acquire sees this one's last access to the cell. `BUSY`
         // is set (ours), so subtracting it clears exactly that bit, in one `lock xadd` where a
         // `fetch_and` whose result is used would be a compare-and-swap loop.
-        let released = self
-            .readiness
-            .fetch_sub(direction.busy(), Ordering::AcqRel);
+        let released = self.readiness.fetch_sub(direction.busy(), Ordering::AcqRel);
         if released & direction.gone() != 0 {
             self.drop_gone(direction);
         }
