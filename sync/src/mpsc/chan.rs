@@ -118,7 +118,7 @@ impl<T, S> Chan<T, S> {
     /// Queues `value` (capacity already accounted for) and wakes the receiver.
     pub(super) fn send(&self, value: T) {
         if self.tx.push(value) {
-            self.rx_waker.wake();
+            self.rx_waker.wake_if_waiting();
         }
     }
 
