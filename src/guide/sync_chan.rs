@@ -18,8 +18,12 @@
 //! * **Send.** A sender claims the next index with one `fetch_add` on the tail counter — that
 //!   is the only point where senders meet. It walks from the tail block to the block holding
 //!   its index (linking a new block if it is the first to need it), writes the message into
-//!   its slot, and sets the slot's bit with one `fetch_or`. Two senders never wait for each
-//!   other: there is no lock, and no sender ever retries because another one was faster.
+//!   its slot, and sets the slot's bit with one atomic update of the ready word. Two senders
+//!   never wait for each other: there is no lock, and no sender ever retries because another
+//!   one was faster. (That update is a `fetch_add` of the bit, not a `fetch_or`: the bit is
+//!   known to be clear, so adding sets it, and on x86 an add that returns the old word is one
+//!   instruction while such an or is a compare-and-swap loop — one that other senders writing
+//!   the same word keep failing.)
 //! * **Receive.** The receiver keeps its own index. It reads the ready word of the block
 //!   holding that index; if the bit is set the message is there — moved out, index bumped. Per
 //!   sender, indices are claimed in send order, so messages arrive in that order.
@@ -31,13 +35,13 @@
 //!   steady stream allocates nothing.
 //! * **Waking.** Before the receiver sleeps, it registers its waker in a lock-free slot and
 //!   sets a *waiting* bit in the ready word of the block it waits on; then it looks once more.
-//!   The sender's `fetch_or` on that same word returns the old value, so exactly one of two
+//!   The sender's update of that same word returns the old value, so exactly one of two
 //!   things happens: the receiver's second look sees the message, or the sender sees the
 //!   waiting bit and wakes it. (New blocks are born with the bit set, for a receiver that
 //!   waits on a block that does not exist yet.) A sender that sees the bit first only *loads*
 //!   the waker slot's state, and writes it only if a waker is stored: a busy receiver costs
-//!   the senders nothing beyond their `fetch_or` and that load. The load is enough because the
-//!   `fetch_or` read the receiver's mark, which it made after registering.
+//!   the senders nothing beyond their update and that load. The load is enough because the
+//!   update read the receiver's mark, which it made after registering.
 //! * **Closing.** The tail counter keeps the index above a low "receiver closed" bit. The
 //!   receiver sets the bit with one `fetch_or`, and the value it gets back is its *close
 //!   index*: every index below it was claimed before the close and will be written. An

@@ -78,11 +78,12 @@ impl AtomicWaker {
     /// receiver's cache line, for the common case of a sender that finds the receiver busy.
     ///
     /// Only for a caller whose change reached the receiver through a read-modify-write
-    /// chain: the ready word's `fetch_or` (or the block link the receiver's `next_ordered`
+    /// chain: the ready word's update (or the block link the receiver's `next_ordered`
     /// read) orders the receiver's mark after its registration, so if the receiver marked
     /// before our update, its registration happened before this load and we see it. A change
     /// the receiver only *loads* (a semaphore count) needs [`wake`](AtomicWaker::wake): with
     /// two plain loads on the two sides, each could miss the other's update.
+    #[inline]
     pub(super) fn wake_if_waiting(&self) {
         if self.state.load(Acquire) != 0 {
             self.wake();

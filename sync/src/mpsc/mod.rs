@@ -35,7 +35,7 @@
 //! index with one atomic increment and writes its slot; the receiver reads slots in index order
 //! once their "written" bit is set. No lock is taken per message, and blocks are recycled
 //! rather than freed. The claim counter also carries the receiver's "closed" bit, so an
-//! unbounded send is that one increment plus the `fetch_or` that publishes its slot. The
+//! unbounded send is that one increment plus the `fetch_add` that publishes its slot. The
 //! bounded channel's capacity is the crate's fair batch semaphore: a send first takes a permit
 //! (waiting in FIFO order if there is none), and the receiver gives one back per message it
 //! takes. The receiver's waker lives in a lock-free slot that a sender reads only when the
