@@ -94,8 +94,9 @@
 //! done, receiver closed, a waker is stored on either side) and a *released* bit per side: the
 //! side whose update sets the second released bit frees the cell. So `send` is one
 //! compare-and-swap (it writes the value first, then publishes "value sent + sender done +
-//! sender released" at once), and receiving a sent value is a load and one more atomic
-//! update.
+//! sender released" at once), and receiving a sent value is one load: the receiver that
+//! finds the sender's released bit already set is the cell's only user, so it takes the value
+//! and frees the cell without another atomic update.
 //!
 //! The catch is waking: a side that must wake the other reads the other's waker slot *after*
 //! its update, so it must not release the cell in that same update. When it sees the other's
