@@ -67,7 +67,20 @@ pub(super) struct Rx<T, S: Semaphore> {
 
 /// Creates a channel with capacity `semaphore`.
 pub(super) fn channel<T, S: Semaphore>(semaphore: S) -> (Tx<T, S>, Rx<T, S>) {
-    let (tx, rx) = list::list();
+    channel_on(semaphore, list::list())
+}
+
+/// A channel whose indices start just before they wrap (see `list::list_near_wrap`).
+#[cfg(all(test, not(loom)))]
+pub(super) fn channel_near_wrap<T, S: Semaphore>(semaphore: S) -> (Tx<T, S>, Rx<T, S>) {
+    channel_on(semaphore, list::list_near_wrap(3))
+}
+
+/// A channel on the list `(tx, rx)`.
+fn channel_on<T, S: Semaphore>(
+    semaphore: S,
+    (tx, rx): (ListTx<T>, ListRx<T>),
+) -> (Tx<T, S>, Rx<T, S>) {
     let chan = Arc::new(Chan {
         tx,
         rx_waker: AtomicWaker::new(),
@@ -314,11 +327,8 @@ impl<T, S: Semaphore> Rx<T, S> {
 
     /// Messages sent (or being sent) and not yet received.
     pub(super) fn len(&self) -> usize {
-        let (index, stop) = self.fields_ref(|rx| (rx.list.index(), rx.closed));
-        let stop = match stop {
-            Some(close_index) if S::REFUSES_AFTER_CLOSE => close_index,
-            _ => usize::MAX,
-        };
+        let (index, closed) = self.fields_ref(|rx| (rx.list.index(), rx.closed));
+        let stop = closed.filter(|_| S::REFUSES_AFTER_CLOSE);
         self.chan.tx.len_from(index, stop)
     }
 }

@@ -35,6 +35,23 @@ use crate::loom::{AtomicPtr, AtomicUsize};
 const RX_CLOSED: usize = 1;
 /// One index in `tail_position` (indices are kept above the flag bit).
 const ONE: usize = 2;
+/// Indices wrap at `usize::MAX / ONE + 1` (when `tail_position` itself wraps), so every index
+/// computed elsewhere (the receiver's, the blocks' starts) is taken modulo this mask too, and
+/// indices are only compared for equality or by their distance modulo the mask. Unreachable
+/// on 64-bit targets; about two billion messages on 32-bit ones.
+const INDEX_MASK: usize = usize::MAX / ONE;
+/// `end_index` before the end-of-stream mark claimed one (never an index: above the mask).
+const NO_END: usize = usize::MAX;
+
+/// The index after `index`.
+fn next_index(index: usize, by: usize) -> usize {
+    index.wrapping_add(by) & INDEX_MASK
+}
+
+/// How far `to` lies ahead of `from`.
+fn distance(from: usize, to: usize) -> usize {
+    to.wrapping_sub(from) & INDEX_MASK
+}
 
 /// The senders' half of the list (shared by every sender).
 pub(super) struct ListTx<T> {
@@ -42,7 +59,7 @@ pub(super) struct ListTx<T> {
     block_tail: AtomicPtr<Block<T>>,
     /// The next index to claim, times [`ONE`], plus [`RX_CLOSED`].
     tail_position: AtomicUsize,
-    /// The index the end-of-stream mark claimed, `usize::MAX` before (for `len`).
+    /// The index the end-of-stream mark claimed, [`NO_END`] before (for `len`).
     end_index: AtomicUsize,
 }
 
@@ -58,15 +75,27 @@ pub(super) struct ListRx<T> {
 
 /// A new, empty list: its two halves share its first block.
 pub(super) fn list<T>() -> (ListTx<T>, ListRx<T>) {
-    let first = Block::alloc(0);
+    list_from(0)
+}
+
+/// A new list whose first index is `blocks` blocks before the indices wrap to 0: the tests
+/// cross the wrap with it.
+#[cfg(all(test, not(loom)))]
+pub(super) fn list_near_wrap<T>(blocks: usize) -> (ListTx<T>, ListRx<T>) {
+    list_from(INDEX_MASK - blocks * BLOCK_CAP + 1)
+}
+
+/// A new list whose first index is `start` (a multiple of [`BLOCK_CAP`]).
+fn list_from<T>(start: usize) -> (ListTx<T>, ListRx<T>) {
+    let first = Block::alloc(start);
     let tx = ListTx {
         block_tail: AtomicPtr::new(first.as_ptr()),
-        tail_position: AtomicUsize::new(0),
-        end_index: AtomicUsize::new(usize::MAX),
+        tail_position: AtomicUsize::new(start * ONE),
+        end_index: AtomicUsize::new(NO_END),
     };
     let rx = ListRx {
         head: first,
-        index: 0,
+        index: start,
         free_head: first,
     };
     (tx, rx)
@@ -133,12 +162,16 @@ impl<T> ListTx<T> {
     /// Indices claimed and not yet read by a receiver at `index`: messages in the queue or
     /// being written, not counting the end-of-stream mark nor indices at or past `stop` (the
     /// receiver's close index for an unbounded channel, which refused them).
-    pub(super) fn len_from(&self, index: usize, stop: usize) -> usize {
-        let end = self
-            .tail_position()
-            .min(stop)
-            .min(self.end_index.load(Acquire));
-        end.saturating_sub(index)
+    pub(super) fn len_from(&self, index: usize, stop: Option<usize>) -> usize {
+        let mut len = distance(index, self.tail_position());
+        if let Some(stop) = stop {
+            len = len.min(distance(index, stop));
+        }
+        let end = self.end_index.load(Acquire);
+        if end != NO_END {
+            len = len.min(distance(index, end));
+        }
+        len
     }
 
     /// The block that holds `index`, linking blocks as needed and moving `block_tail` forward
@@ -183,7 +216,7 @@ impl<T> ListTx<T> {
     /// Links a new block after `last` (or finds the one another sender linked first).
     #[cold]
     fn grow(&self, last: &Block<T>) -> NonNull<Block<T>> {
-        let new = Block::alloc(last.start() + BLOCK_CAP);
+        let new = Block::alloc(next_index(last.start(), BLOCK_CAP));
         match last.try_push_next(new) {
             Ok(()) => new,
             Err(winner) => {
@@ -201,7 +234,7 @@ impl<T> ListTx<T> {
             // SAFETY: `from` is reachable from the tail, so alive (see `find_block`).
             let at = unsafe { from.as_ref() };
             // SAFETY: `new` is unreachable, so ours to set up.
-            unsafe { new.as_ref() }.set_start(at.start() + BLOCK_CAP);
+            unsafe { new.as_ref() }.set_start(next_index(at.start(), BLOCK_CAP));
             match at.try_push_next(new) {
                 Ok(()) => return,
                 Err(next) => from = next,
@@ -223,7 +256,7 @@ impl<T> ListTx<T> {
         for _ in 0..3 {
             // SAFETY: reachable from the tail, so alive.
             let tail = unsafe { at.as_ref() };
-            reused.set_start(tail.start() + BLOCK_CAP);
+            reused.set_start(next_index(tail.start(), BLOCK_CAP));
             match tail.try_push_next(block) {
                 Ok(()) => return,
                 Err(next) => at = next,
@@ -245,7 +278,7 @@ impl<T> ListRx<T> {
         // SAFETY: `head` holds `index` (just advanced) and is alive until we recycle it.
         let read = unsafe { self.head.as_ref().read(block::offset(self.index)) };
         if let Some(Read::Value(_)) = read {
-            self.index = self.index.wrapping_add(1);
+            self.index = next_index(self.index, 1);
         }
         read
     }
@@ -297,7 +330,9 @@ impl<T> ListRx<T> {
             // SAFETY: blocks in `free_head..head` are alive until recycled here.
             let block = unsafe { self.free_head.as_ref() };
             match block.observed_tail() {
-                Some(tail) if tail <= self.index => {}
+                // Read up to the mark: our index is not behind it (indices wrap, see
+                // `INDEX_MASK`; the two are never half the index space apart).
+                Some(tail) if distance(tail, self.index) <= INDEX_MASK / 2 => {}
                 _ => return,
             }
             debug_assert!(block.is_full());

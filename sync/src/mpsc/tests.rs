@@ -329,3 +329,29 @@ fn len_stops_at_the_end_mark() {
     assert!(rx.is_empty());
     assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
 }
+
+#[test]
+fn indices_wrap_around_without_loss_or_a_wrong_len() {
+    // Indices start three blocks before they wrap to 0 (unreachable in real use on 64-bit
+    // targets, ~2^31 messages on 32-bit ones): messages, lengths, block recycling and the
+    // receiver's close index must all work across the wrap.
+    let (tx, mut rx) = unbounded::unbounded_channel_near_wrap();
+    let mut next = 0;
+    for burst in [5, 40, 70, 3, 100] {
+        for i in 0..burst {
+            tx.send(next + i).unwrap();
+        }
+        assert_eq!(rx.len(), burst);
+        for _ in 0..burst {
+            assert_eq!(rx.try_recv(), Ok(next));
+            next += 1;
+        }
+        assert_eq!(rx.len(), 0);
+    }
+    tx.send(next).unwrap();
+    rx.close();
+    assert!(tx.send(0).is_err());
+    assert_eq!(rx.len(), 1);
+    assert_eq!(rx.try_recv(), Ok(next));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+}
