@@ -14,7 +14,15 @@
 //! translation of the mpsc workloads.
 //!
 //! After criterion: two ratio tables (mpsc and oneshot: target at most 0.8 of tokio's time;
-//! broadcast and watch: at most tokio's time), then the bytes each channel allocates.
+//! broadcast and watch: at most tokio's time), then an *interleaved* corium/tokio table, then
+//! the bytes each channel allocates.
+//!
+//! The interleaved table exists because this is a shared 2-core machine: criterion measures
+//! corium for a few seconds and then tokio, so a burst of load from another process lands on
+//! one side only, and the contended rows (which are mostly thread park/unpark time) swung from
+//! 0.5 to 1.9 between runs. It times short rounds of each side alternately ([`ROUNDS`] rounds of
+//! [`ROUND_ITERS`] iterations) and reports the median of the per-round ratios, which a burst
+//! shifts for a round or two, not for the whole row.
 //!
 //! Run: `cargo bench --bench sync_chan -- --warm-up-time 1 --measurement-time 3`, or with
 //! `--test` to run each routine once.
@@ -24,7 +32,7 @@ mod ratio_table;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed, Ordering::SeqCst};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use criterion::{Criterion, SamplingMode};
 
@@ -58,6 +66,10 @@ const MESSAGES: usize = 1_000;
 const CONTENDED_CAPACITY: usize = 64;
 const BROADCAST_RECEIVERS: usize = 16;
 const BROADCAST_VALUES: usize = 256;
+/// Rounds of the interleaved comparison (each: corium, then tokio).
+const ROUNDS: usize = 31;
+/// Iterations of one workload per side per round.
+const ROUND_ITERS: usize = 40;
 
 /// The workloads, written once against tokio's `sync` API and instantiated for both crates.
 macro_rules! workloads {
@@ -276,6 +288,108 @@ fn tokio_rt(multi: bool) -> tokio::runtime::Runtime {
     b.enable_all().build().expect("tokio runtime")
 }
 
+/// One mpsc or oneshot workload, by its group's name, on either side.
+async fn corium_workload(group: &str) {
+    match group {
+        "oneshot" => corium_w::oneshot().await,
+        _ => {
+            let (bounded, contended, producers) = parse_group(group);
+            match (bounded, contended) {
+                (true, false) => corium_w::bounded_uncontended(producers).await,
+                (false, false) => corium_w::unbounded_uncontended(producers).await,
+                (true, true) => corium_w::bounded_contended(producers).await,
+                (false, true) => corium_w::unbounded_contended(producers).await,
+            }
+        }
+    }
+}
+
+/// [`corium_workload`]'s twin on tokio.
+async fn tokio_workload(group: &str) {
+    match group {
+        "oneshot" => tokio_w::oneshot().await,
+        _ => {
+            let (bounded, contended, producers) = parse_group(group);
+            match (bounded, contended) {
+                (true, false) => tokio_w::bounded_uncontended(producers).await,
+                (false, false) => tokio_w::unbounded_uncontended(producers).await,
+                (true, true) => tokio_w::bounded_contended(producers).await,
+                (false, true) => tokio_w::unbounded_contended(producers).await,
+            }
+        }
+    }
+}
+
+/// `mpsc_{bounded,unbounded}_{uncontended,contended}_{n}p` → (bounded, contended, n).
+fn parse_group(group: &str) -> (bool, bool, usize) {
+    let producers = group
+        .rsplit('_')
+        .next()
+        .and_then(|p| p.trim_end_matches('p').parse().ok())
+        .expect("a group name ends in _<n>p");
+    (
+        group.contains("_bounded_"),
+        group.contains("_contended_"),
+        producers,
+    )
+}
+
+/// The median of `values` (sorted in place).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// The interleaved corium/tokio comparison (see the module docs); `quick` runs one tiny round
+/// (for `--test`).
+fn interleaved(groups: &[String], quick: bool) {
+    let (rounds, iters) = if quick { (1, 1) } else { (ROUNDS, ROUND_ITERS) };
+    println!(
+        "\nsync_chan interleaved (median of {rounds} per-round ratios, {iters} iterations per side \
+         per round; target <= 0.80{})",
+        if quick { "; --test: no verdict" } else { "" }
+    );
+    println!(
+        "{:<31} {:>10} {:>10} {:>13} {:>8}",
+        "group", "corium", "tokio", "corium/tokio", "verdict"
+    );
+    for group in groups {
+        let contended = group.contains("_contended_");
+        let (crt, trt) = (corium_rt(contended), tokio_rt(contended));
+        let (mut c, mut t, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        // Round 0 warms both runtimes up (threads started, caches filled) and is not counted.
+        for round in 0..=rounds {
+            let start = Instant::now();
+            for _ in 0..iters {
+                crt.block_on(corium_workload(group));
+            }
+            let corium = start.elapsed().as_secs_f64() / iters as f64;
+            let start = Instant::now();
+            for _ in 0..iters {
+                trt.block_on(tokio_workload(group));
+            }
+            let tokio = start.elapsed().as_secs_f64() / iters as f64;
+            if round == 0 {
+                continue;
+            }
+            c.push(corium);
+            t.push(tokio);
+            ratios.push(corium / tokio);
+        }
+        let ratio = median(&mut ratios);
+        println!(
+            "{group:<31} {:>10} {:>10} {ratio:>13.3} {:>8}",
+            ratio_table::format_ns(median(&mut c) * 1e9),
+            ratio_table::format_ns(median(&mut t) * 1e9),
+            match (quick, ratio <= 0.8) {
+                (true, _) => "-",
+                (false, true) => "PASS",
+                (false, false) => "MISS",
+            },
+        );
+    }
+}
+
 fn main() {
     ratio_table::self_check();
     let since = SystemTime::now() - Duration::from_millis(100);
@@ -403,6 +517,9 @@ fn main() {
     }
     .report(&slow_groups, since)
     .expect("could not write the broadcast/watch summary");
+
+    let quick = std::env::args().any(|a| a == "--test");
+    interleaved(&fast_groups, quick);
 
     println!("\nbytes allocated per channel (T = u64), corium vs tokio:");
     for ((name, corium), (_, tokio)) in corium_w::bytes().into_iter().zip(tokio_w::bytes()) {

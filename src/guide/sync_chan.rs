@@ -18,8 +18,12 @@
 //! * **Send.** A sender claims the next index with one `fetch_add` on the tail counter — that
 //!   is the only point where senders meet. It walks from the tail block to the block holding
 //!   its index (linking a new block if it is the first to need it), writes the message into
-//!   its slot, and sets the slot's bit with one `fetch_or`. Two senders never wait for each
-//!   other: there is no lock, and no sender ever retries because another one was faster.
+//!   its slot, and sets the slot's bit with one atomic update of the ready word. Two senders
+//!   never wait for each other: there is no lock, and no sender ever retries because another
+//!   one was faster. (That update is a `fetch_add` of the bit, not a `fetch_or`: the bit is
+//!   known to be clear, so adding sets it, and on x86 an add that returns the old word is one
+//!   instruction while such an or is a compare-and-swap loop — one that other senders writing
+//!   the same word keep failing.)
 //! * **Receive.** The receiver keeps its own index. It reads the ready word of the block
 //!   holding that index; if the bit is set the message is there — moved out, index bumped. Per
 //!   sender, indices are claimed in send order, so messages arrive in that order.
@@ -31,18 +35,30 @@
 //!   steady stream allocates nothing.
 //! * **Waking.** Before the receiver sleeps, it registers its waker in a lock-free slot and
 //!   sets a *waiting* bit in the ready word of the block it waits on; then it looks once more.
-//!   The sender's `fetch_or` on that same word returns the old value, so exactly one of two
+//!   The sender's update of that same word returns the old value, so exactly one of two
 //!   things happens: the receiver's second look sees the message, or the sender sees the
-//!   waiting bit and wakes it. A receiver that is busy costs the senders nothing beyond their
-//!   `fetch_or`. (New blocks are born with the bit set, for a receiver that waits on a block
-//!   that does not exist yet.)
-//! * **Capacity.** The unbounded channel counts messages in one atomic word, only to know when
-//!   a closed channel is drained; nobody waits on it, so the receiver pays its decrements back
-//!   in batches of 32, settled before each "drained?" check. The bounded channel takes a permit from the crate's fair batch
-//!   semaphore before it claims an index, and the receiver gives one back per message: senders
-//!   waiting for room queue in FIFO order, and a `send` future dropped while it waits leaves the
-//!   queue and hands on any permit already assigned to it. A [`Permit`](crate::sync::mpsc::Permit)
-//!   is exactly that permit, held before the message exists.
+//!   waiting bit and wakes it. (New blocks are born with the bit set, for a receiver that
+//!   waits on a block that does not exist yet.) A sender that sees the bit first only *loads*
+//!   the waker slot's state, and writes it only if a waker is stored: a busy receiver costs
+//!   the senders nothing beyond their update and that load. The load is enough because the
+//!   update read the receiver's mark, which it made after registering.
+//! * **Closing.** The tail counter keeps the index above a low "receiver closed" bit. The
+//!   receiver sets the bit with one `fetch_or`, and the value it gets back is its *close
+//!   index*: every index below it was claimed before the close and will be written. An
+//!   unbounded send sees the bit in the very `fetch_add` that claims its index, so it needs no
+//!   separate message counter — one atomic update claims a slot *and* asks "still open?". A
+//!   refused send leaves its index unwritten; the receiver never looks that far, since
+//!   "closed and drained" is simply "my index reached the close index". (A `fetch_add` on a
+//!   closed channel still moves the counter, which is why the index lives above the bit and
+//!   the bit is never cleared.)
+//! * **Capacity.** The unbounded channel has none. The bounded channel takes a permit from the
+//!   crate's fair batch semaphore before it claims an index, and ignores the closed bit in the
+//!   counter: a permit granted before the close may still send after it, so a closed bounded
+//!   receiver is drained once no permit is out. The receiver gives one permit back per
+//!   message: senders waiting for room queue in FIFO order, and a `send` future dropped while
+//!   it waits leaves the queue and hands on any permit already assigned to it. A
+//!   [`Permit`](crate::sync::mpsc::Permit) is exactly that permit, held before the message
+//!   exists.
 //!
 //! The protocols above are checked with loom (`sync/src/mpsc/loom_tests.rs`, blocks of 2 slots
 //! so that a few messages cross, release and recycle blocks), and an 8-producer × 1,000,000
@@ -78,8 +94,9 @@
 //! done, receiver closed, a waker is stored on either side) and a *released* bit per side: the
 //! side whose update sets the second released bit frees the cell. So `send` is one
 //! compare-and-swap (it writes the value first, then publishes "value sent + sender done +
-//! sender released" at once), and receiving a sent value is a load and one more atomic
-//! update.
+//! sender released" at once), and receiving a sent value is one load: the receiver that
+//! finds the sender's released bit already set is the cell's only user, so it takes the value
+//! and frees the cell without another atomic update.
 //!
 //! The catch is waking: a side that must wake the other reads the other's waker slot *after*
 //! its update, so it must not release the cell in that same update. When it sees the other's
@@ -136,6 +153,7 @@
 //! | read in index order | `ListRx::pop`, `Block::read` |
 //! | release and recycle a block | `ListTx::find_block`, `ListRx::recycle`, `ListTx::reclaim` |
 //! | the receiver's waiting bit and waker slot | `Block::rx_wait`, `mpsc/atomic_waker.rs` |
+//! | the closed bit in the claim counter, the close index | `ListTx::try_push`, `ListTx::close_rx`, `Semaphore::drained` |
 //! | bounded capacity | [`mpsc::channel`](crate::sync::mpsc::channel), the batch semaphore |
 //! | oneshot's state word | [`oneshot::channel`](crate::sync::oneshot::channel) |
 //! | watch's version word | [`watch::Receiver::changed`](crate::sync::watch::Receiver::changed) |

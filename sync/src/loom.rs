@@ -23,11 +23,11 @@ pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
 
 // The channels' queues, waker slots and shared state.
 #[cfg(all(loom, test))]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr};
+pub(crate) use loom::sync::atomic::AtomicPtr;
 #[cfg(all(loom, test))]
 pub(crate) use loom::sync::{Arc, RwLock, RwLockReadGuard};
 #[cfg(not(all(loom, test)))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr};
+pub(crate) use std::sync::atomic::AtomicPtr;
 #[cfg(not(all(loom, test)))]
 pub(crate) use std::sync::{Arc, RwLock, RwLockReadGuard};
 

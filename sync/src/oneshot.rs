@@ -20,7 +20,9 @@
 //! side owns its own waker slot, and a bit in the state word says that slot holds a waker the
 //! *other* side may take a reference to. The state word is also the reference count: the
 //! allocation is freed by whichever side sets the second of the two `*_RELEASED` bits, so
-//! `send` is one compare-and-swap, and receiving is one load plus one read-modify-write.
+//! `send` is one compare-and-swap, and receiving a value already sent is one load: a side
+//! that finds the other's `RELEASED` bit already set is the allocation's only user and frees
+//! it without publishing anything.
 //!
 //! A side that wakes the other must still read the other's waker *after* publishing its own
 //! transition, so it does not set its `RELEASED` bit in that same transition: it wakes, then
@@ -401,7 +403,16 @@ impl<T> Receiver<T> {
     fn release(inner: NonNull<Inner<T>>) {
         // SAFETY: this side has not released the allocation yet.
         let shared = unsafe { inner.as_ref() };
-        let mut state = shared.state.load(Relaxed);
+        let mut state = shared.state.load(Acquire);
+        if state & TX_RELEASED != 0 {
+            // The sender is gone for good (its bits never change again): nobody else will
+            // read the word, so there is nothing to publish. The usual reply path (sent,
+            // then received) frees here without a read-modify-write.
+            // SAFETY: the sender released its side, and our acquire load read the update
+            // that did so, so every write it made happened before this free.
+            unsafe { Inner::free(inner) };
+            return;
+        }
         let next = loop {
             let wake = state & (TX_WAKER | TX_DONE | RX_CLOSED) == TX_WAKER;
             let next = state | RX_CLOSED | if wake { 0 } else { RX_RELEASED };

@@ -7,9 +7,9 @@
 //!
 //! Every transition is a read-modify-write of the one word, so the receiver's registration
 //! and a sender's wake are totally ordered: either the wake sees the waker, or the
-//! registration sees the wake (and wakes itself). Senders call [`AtomicWaker::wake`] only
-//! when the queue says the receiver may be waiting (see `block.rs`), so a busy receiver costs
-//! them nothing here.
+//! registration sees the wake (and wakes itself). Senders call the slot only when the queue
+//! says the receiver may be waiting (see `block.rs`), and then first *load* the word
+//! ([`AtomicWaker::wake_if_waiting`]), so a busy receiver costs them no write here.
 
 use std::sync::atomic::Ordering::{AcqRel, Acquire};
 use std::task::Waker;
@@ -70,6 +70,23 @@ impl AtomicWaker {
             // release sequence of the updates before it.)
             self.state.fetch_and(!(REGISTERING | WAKING), AcqRel);
             waker.wake_by_ref();
+        }
+    }
+
+    /// [`wake`](AtomicWaker::wake), skipped when the word is `0` (no waker stored, nobody
+    /// registering or waking): a plain load instead of two read-modify-writes on the
+    /// receiver's cache line, for the common case of a sender that finds the receiver busy.
+    ///
+    /// Only for a caller whose change reached the receiver through a read-modify-write
+    /// chain: the ready word's update (or the block link the receiver's `next_ordered`
+    /// read) orders the receiver's mark after its registration, so if the receiver marked
+    /// before our update, its registration happened before this load and we see it. A change
+    /// the receiver only *loads* (a semaphore count) needs [`wake`](AtomicWaker::wake): with
+    /// two plain loads on the two sides, each could miss the other's update.
+    #[inline]
+    pub(super) fn wake_if_waiting(&self) {
+        if self.state.load(Acquire) != 0 {
+            self.wake();
         }
     }
 

@@ -140,8 +140,14 @@ impl<T> Block<T> {
         // SAFETY: per the contract the slot is ours until its ready bit is set.
         self.slots[offset].with_mut(|slot| unsafe { (*slot).write(value) });
         // One read-modify-write on the word the receiver also marks with `RX_WAITING`: one of
-        // the two sees the other (see `rx_wait`).
-        self.ready.fetch_or(1 << offset, AcqRel) & RX_WAITING != 0
+        // the two sees the other (see `rx_wait`). An add, not an or: the slot's bit is clear
+        // (each slot is written once per trip of the block, and `reset` clears the bits), so
+        // adding it sets it without a carry, and an add that returns the old value is one
+        // instruction where an or that does is a compare-and-swap loop (x86), which the
+        // other writers of this word kept failing under contention.
+        let prev = self.ready.fetch_add(1 << offset, AcqRel);
+        debug_assert_eq!(prev & (1 << offset), 0, "a slot written twice");
+        prev & RX_WAITING != 0
     }
 
     /// Marks the index the closing sender claimed (in this block) as the end of the stream.

@@ -18,13 +18,16 @@ pub(super) struct Bounded {
     bound: usize,
 }
 
-impl Semaphore for Bounded {
+impl Bounded {
+    /// No permit is out: no message queued, none being sent, none reserved.
     fn is_idle(&self) -> bool {
         self.semaphore.available_permits() == self.bound
     }
+}
 
-    fn add_permit(&self) {
-        self.semaphore.release(1);
+impl Semaphore for Bounded {
+    fn drained(&self, _: usize, _: usize) -> bool {
+        self.is_idle()
     }
 
     fn add_permits(&self, n: usize) {
@@ -35,9 +38,7 @@ impl Semaphore for Bounded {
         self.semaphore.close();
     }
 
-    fn is_closed(&self) -> bool {
-        self.semaphore.is_closed()
-    }
+    const REFUSES_AFTER_CLOSE: bool = false;
 }
 
 impl fmt::Debug for Bounded {
@@ -284,7 +285,7 @@ impl<T> Sender<T> {
 
     /// Whether the receiver is closed or gone.
     pub fn is_closed(&self) -> bool {
-        self.shared().semaphore.is_closed()
+        self.shared().is_rx_closed()
     }
 
     /// Free slots right now.
@@ -367,7 +368,7 @@ impl<T> Drop for WeakSender<T> {
 /// to drain.
 fn give_back<T>(chan: &Chan<T, Bounded>, n: usize) {
     chan.semaphore.add_permits(n);
-    if chan.semaphore.is_closed() && chan.semaphore.is_idle() {
+    if chan.semaphore.semaphore.is_closed() && chan.semaphore.is_idle() {
         chan.wake_rx();
     }
 }

@@ -1,6 +1,6 @@
 //! What a channel's senders and receiver share: the block list, the receiver's waker, the
-//! sender count and a [`Semaphore`] that is either the bounded channel's capacity or the
-//! unbounded channel's message counter.
+//! sender count and a [`Semaphore`]: the bounded channel's capacity, or nothing at all for the
+//! unbounded channel (its "closed" bit lives in the list's claim counter).
 
 use std::fmt;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, SeqCst};
@@ -15,25 +15,18 @@ use crate::loom::{Arc, AtomicUsize, UnsafeCell};
 
 /// The capacity side of a channel, as the senders and the receiver see it.
 pub(super) trait Semaphore {
-    /// No message is queued and no send is under way (for the bounded channel: no permit is
-    /// out). After the receiver closed, "idle" means nothing more will arrive.
-    fn is_idle(&self) -> bool;
-    /// The receiver took one message out.
-    fn add_permit(&self);
+    /// The receiver closed at `close_index` (see `list.rs`) and found nothing at `index`:
+    /// whether nothing more will arrive. (Bounded: no permit is out, since a permit granted
+    /// before the close may still send. Unbounded: `index` reached `close_index`.)
+    fn drained(&self, index: usize, close_index: usize) -> bool;
     /// The receiver took `n` messages out.
     fn add_permits(&self, n: usize);
-    /// The receiver closed: every later send fails, and pending ones are failed now.
+    /// The receiver closed: later sends fail, and pending ones are failed now.
     fn close(&self);
-    /// Whether [`close`](Semaphore::close) was called.
-    fn is_closed(&self) -> bool;
-    /// Whether the receiver may give permits back in batches (nobody waits for them: the
-    /// unbounded channel's counter only serves "closed and drained"). Saves the receiver one
-    /// contended atomic update per message.
-    const DEFER_RELEASE: bool = false;
+    /// Whether sends are refused from the receiver's close on, at their claim (unbounded): no
+    /// index at or past the close index is ever written.
+    const REFUSES_AFTER_CLOSE: bool;
 }
-
-/// How many received messages the receiver may owe an unbounded channel's counter.
-const RELEASE_BATCH: usize = 32;
 
 /// The shared state of one channel.
 pub(super) struct Chan<T, S> {
@@ -52,31 +45,8 @@ pub(super) struct Chan<T, S> {
 
 struct RxFields<T> {
     list: ListRx<T>,
-    closed: bool,
-    /// Messages received but not yet given back to the semaphore (only with `DEFER_RELEASE`;
-    /// settled before every "is it drained?" check).
-    unreleased: usize,
-}
-
-impl<T> RxFields<T> {
-    /// Gives `n` received messages' permits back (now, or batched with `DEFER_RELEASE`).
-    fn release<S: Semaphore>(&mut self, semaphore: &S, n: usize) {
-        if !S::DEFER_RELEASE {
-            semaphore.add_permits(n);
-            return;
-        }
-        self.unreleased += n;
-        if self.unreleased >= RELEASE_BATCH {
-            semaphore.add_permits(std::mem::take(&mut self.unreleased));
-        }
-    }
-
-    /// Settles the batch, before asking the semaphore whether anything is in flight.
-    fn settle<S: Semaphore>(&mut self, semaphore: &S) {
-        if self.unreleased > 0 {
-            semaphore.add_permits(std::mem::take(&mut self.unreleased));
-        }
-    }
+    /// `Some(close index)` once the receiver closed (see `ListTx::close_rx`).
+    closed: Option<usize>,
 }
 
 // SAFETY: messages move between threads (`T: Send`); `rx_fields` is touched only through the
@@ -97,7 +67,20 @@ pub(super) struct Rx<T, S: Semaphore> {
 
 /// Creates a channel with capacity `semaphore`.
 pub(super) fn channel<T, S: Semaphore>(semaphore: S) -> (Tx<T, S>, Rx<T, S>) {
-    let (tx, rx) = list::list();
+    channel_on(semaphore, list::list())
+}
+
+/// A channel whose indices start just before they wrap (see `list::list_near_wrap`).
+#[cfg(all(test, not(loom)))]
+pub(super) fn channel_near_wrap<T, S: Semaphore>(semaphore: S) -> (Tx<T, S>, Rx<T, S>) {
+    channel_on(semaphore, list::list_near_wrap(3))
+}
+
+/// A channel on the list `(tx, rx)`.
+fn channel_on<T, S: Semaphore>(
+    semaphore: S,
+    (tx, rx): (ListTx<T>, ListRx<T>),
+) -> (Tx<T, S>, Rx<T, S>) {
     let chan = Arc::new(Chan {
         tx,
         rx_waker: AtomicWaker::new(),
@@ -107,8 +90,7 @@ pub(super) fn channel<T, S: Semaphore>(semaphore: S) -> (Tx<T, S>, Rx<T, S>) {
         rx_closed_notify: crate::Notify::new(),
         rx_fields: UnsafeCell::new(RxFields {
             list: rx,
-            closed: false,
-            unreleased: 0,
+            closed: None,
         }),
     });
     (Tx { chan: chan.clone() }, Rx { chan })
@@ -118,8 +100,21 @@ impl<T, S> Chan<T, S> {
     /// Queues `value` (capacity already accounted for) and wakes the receiver.
     pub(super) fn send(&self, value: T) {
         if self.tx.push(value) {
-            self.rx_waker.wake();
+            self.rx_waker.wake_if_waiting();
         }
+    }
+
+    /// Queues `value` unless the receiver closed (then gives it back), and wakes the receiver.
+    pub(super) fn try_send(&self, value: T) -> Result<(), T> {
+        if self.tx.try_push(value)? {
+            self.rx_waker.wake_if_waiting();
+        }
+        Ok(())
+    }
+
+    /// Whether the receiver closed (or was dropped).
+    pub(super) fn is_rx_closed(&self) -> bool {
+        self.tx.is_rx_closed()
     }
 
     /// Wakes the receiver without a message (a permit given back after it closed).
@@ -211,7 +206,13 @@ impl<T, S: Semaphore> Rx<T, S> {
 
     /// Closes the receiving side: later sends fail; queued messages can still be received.
     pub(super) fn close(&mut self) {
-        let first = self.fields(|_, rx| !std::mem::replace(&mut rx.closed, true));
+        let first = self.fields(|chan, rx| {
+            if rx.closed.is_some() {
+                return false;
+            }
+            rx.closed = Some(chan.tx.close_rx());
+            true
+        });
         if first {
             self.chan.semaphore.close();
             self.chan.rx_closed_notify.notify_waiters();
@@ -219,7 +220,7 @@ impl<T, S: Semaphore> Rx<T, S> {
     }
 
     pub(super) fn is_closed(&self) -> bool {
-        self.chan.semaphore.is_closed()
+        self.chan.is_rx_closed()
     }
 
     /// Takes one message if one is ready; `Closed` once the stream ended (or the receiver is
@@ -227,14 +228,12 @@ impl<T, S: Semaphore> Rx<T, S> {
     fn pop(&mut self) -> Option<Read<T>> {
         self.fields(|chan, rx| {
             let read = rx.list.pop(&chan.tx);
-            match read {
-                Some(Read::Value(_)) if !S::DEFER_RELEASE => chan.semaphore.add_permit(),
-                Some(Read::Value(_)) => rx.release(&chan.semaphore, 1),
-                None if rx.closed => {
-                    rx.settle(&chan.semaphore);
-                    if chan.semaphore.is_idle() {
-                        return Some(Read::Closed);
-                    }
+            match (&read, rx.closed) {
+                (Some(Read::Value(_)), _) => chan.semaphore.add_permits(1),
+                (None, Some(close_index))
+                    if chan.semaphore.drained(rx.list.index(), close_index) =>
+                {
+                    return Some(Read::Closed);
                 }
                 _ => {}
             }
@@ -293,7 +292,7 @@ impl<T, S: Semaphore> Rx<T, S> {
                 }
             }
             if taken > 0 {
-                rx.release(&chan.semaphore, taken);
+                chan.semaphore.add_permits(taken);
             }
             taken
         });
@@ -328,8 +327,9 @@ impl<T, S: Semaphore> Rx<T, S> {
 
     /// Messages sent (or being sent) and not yet received.
     pub(super) fn len(&self) -> usize {
-        let index = self.fields_ref(|rx| rx.list.index());
-        self.chan.tx.len_from(index)
+        let (index, closed) = self.fields_ref(|rx| (rx.list.index(), rx.closed));
+        let stop = closed.filter(|_| S::REFUSES_AFTER_CLOSE);
+        self.chan.tx.len_from(index, stop)
     }
 }
 

@@ -3,6 +3,14 @@
 //! * A sender claims the next index with one `fetch_add` on `tail_position`, walks from
 //!   `block_tail` to the block holding that index (linking new blocks as needed), writes its
 //!   slot and sets the slot's ready bit. Senders never wait for each other.
+//! * The same word carries the receiver's "closed" bit ([`RX_CLOSED`], below the index), so
+//!   an unbounded send learns whether it may send from the very `fetch_add` that claims its
+//!   index: one read-modify-write per message, not a separate message counter. An index
+//!   claimed with the bit set is never written; the receiver, which took the word's value
+//!   when it set the bit (its *close index*), knows every index below that will be written
+//!   and none at or above it will, so "closed and drained" is "my index reached the close
+//!   index". The bounded channel's permit holders may still send after the close (their
+//!   permits were granted before it), so it ignores the bit and asks its semaphore instead.
 //! * The receiver keeps its own index and head block, and reads a slot once its bit is set.
 //!   Messages are therefore received in the order their indices were claimed: per sender,
 //!   in send order.
@@ -20,16 +28,39 @@ use std::ptr::NonNull;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 
 use super::block::{self, Block, Read, BLOCK_CAP};
-use crate::loom::{AtomicBool, AtomicPtr, AtomicUsize};
+use crate::loom::{AtomicPtr, AtomicUsize};
+
+/// `tail_position`'s low bit: the receiver closed. Claims made with it set are refused by
+/// [`ListTx::try_push`] (and their indices never written).
+const RX_CLOSED: usize = 1;
+/// One index in `tail_position` (indices are kept above the flag bit).
+const ONE: usize = 2;
+/// Indices wrap at `usize::MAX / ONE + 1` (when `tail_position` itself wraps), so every index
+/// computed elsewhere (the receiver's, the blocks' starts) is taken modulo this mask too, and
+/// indices are only compared for equality or by their distance modulo the mask. Unreachable
+/// on 64-bit targets; about two billion messages on 32-bit ones.
+const INDEX_MASK: usize = usize::MAX / ONE;
+/// `end_index` before the end-of-stream mark claimed one (never an index: above the mask).
+const NO_END: usize = usize::MAX;
+
+/// The index after `index`.
+fn next_index(index: usize, by: usize) -> usize {
+    index.wrapping_add(by) & INDEX_MASK
+}
+
+/// How far `to` lies ahead of `from`.
+fn distance(from: usize, to: usize) -> usize {
+    to.wrapping_sub(from) & INDEX_MASK
+}
 
 /// The senders' half of the list (shared by every sender).
 pub(super) struct ListTx<T> {
     /// The block the next claimed index is most likely in (never behind the receiver's head).
     block_tail: AtomicPtr<Block<T>>,
-    /// The next index to claim.
+    /// The next index to claim, times [`ONE`], plus [`RX_CLOSED`].
     tail_position: AtomicUsize,
-    /// Set once the end-of-stream mark has claimed its index (for `len`).
-    closed: AtomicBool,
+    /// The index the end-of-stream mark claimed, [`NO_END`] before (for `len`).
+    end_index: AtomicUsize,
 }
 
 /// The receiver's half (owned by the one receiver).
@@ -44,54 +75,103 @@ pub(super) struct ListRx<T> {
 
 /// A new, empty list: its two halves share its first block.
 pub(super) fn list<T>() -> (ListTx<T>, ListRx<T>) {
-    let first = Block::alloc(0);
+    list_from(0)
+}
+
+/// A new list whose first index is `blocks` blocks before the indices wrap to 0: the tests
+/// cross the wrap with it.
+#[cfg(all(test, not(loom)))]
+pub(super) fn list_near_wrap<T>(blocks: usize) -> (ListTx<T>, ListRx<T>) {
+    list_from(INDEX_MASK - blocks * BLOCK_CAP + 1)
+}
+
+/// A new list whose first index is `start` (a multiple of [`BLOCK_CAP`]).
+fn list_from<T>(start: usize) -> (ListTx<T>, ListRx<T>) {
+    let first = Block::alloc(start);
     let tx = ListTx {
         block_tail: AtomicPtr::new(first.as_ptr()),
-        tail_position: AtomicUsize::new(0),
-        closed: AtomicBool::new(false),
+        tail_position: AtomicUsize::new(start * ONE),
+        end_index: AtomicUsize::new(NO_END),
     };
     let rx = ListRx {
         head: first,
-        index: 0,
+        index: start,
         free_head: first,
     };
     (tx, rx)
 }
 
 impl<T> ListTx<T> {
-    /// Appends `value`. Lock-free; never waits for another sender. Returns whether the
-    /// receiver may be waiting for it (then the caller wakes it).
+    /// Appends `value` whether or not the receiver closed (a bounded permit's send). Lock-free;
+    /// never waits for another sender. Returns whether the receiver may be waiting for it
+    /// (then the caller wakes it).
     pub(super) fn push(&self, value: T) -> bool {
-        let index = self.tail_position.fetch_add(1, AcqRel);
+        let index = self.tail_position.fetch_add(ONE, AcqRel) / ONE;
+        self.write(index, value)
+    }
+
+    /// Appends `value` unless the receiver closed (an unbounded send): then the claimed index
+    /// stays unwritten and `value` comes back. `Ok` says whether to wake the receiver.
+    pub(super) fn try_push(&self, value: T) -> Result<bool, T> {
+        let tail = self.tail_position.fetch_add(ONE, AcqRel);
+        if tail & RX_CLOSED != 0 {
+            return Err(value);
+        }
+        Ok(self.write(tail / ONE, value))
+    }
+
+    /// Writes `value` at the claimed `index`.
+    fn write(&self, index: usize, value: T) -> bool {
         let block = self.find_block(index);
         // SAFETY: `index` is ours alone, and its block cannot be recycled before the receiver
         // has read this slot (recycling needs the receiver past `index`).
         unsafe { block.as_ref().write(block::offset(index), value) }
     }
 
-    /// Marks the end of the stream: called once, after the last sender is gone.
+    /// Marks the end of the stream: called once, after the last sender is gone. Not written
+    /// if the receiver closed first: it stops at its close index (unbounded) or once no
+    /// permit is out (bounded), never later than this mark.
     pub(super) fn close(&self) {
-        let index = self.tail_position.fetch_add(1, AcqRel);
-        self.closed.store(true, Release);
+        let tail = self.tail_position.fetch_add(ONE, AcqRel);
+        let index = tail / ONE;
+        self.end_index.store(index, Release);
+        if tail & RX_CLOSED != 0 {
+            return;
+        }
         let block = self.find_block(index);
         // SAFETY: the receiver never reads past `index`, so this block is never recycled.
         unsafe { block.as_ref() }.tx_close();
     }
 
+    /// The receiver closes: sets [`RX_CLOSED`] and returns its close index (every index below
+    /// it was claimed before, so it will be written; unbounded sends from now on are refused).
+    pub(super) fn close_rx(&self) -> usize {
+        self.tail_position.fetch_or(RX_CLOSED, AcqRel) / ONE
+    }
+
+    /// Whether the receiver closed.
+    pub(super) fn is_rx_closed(&self) -> bool {
+        self.tail_position.load(Acquire) & RX_CLOSED != 0
+    }
+
     /// The next index a sender will claim.
     pub(super) fn tail_position(&self) -> usize {
-        self.tail_position.load(Acquire)
+        self.tail_position.load(Acquire) / ONE
     }
 
     /// Indices claimed and not yet read by a receiver at `index`: messages in the queue or
-    /// being written, not counting the end-of-stream mark.
-    pub(super) fn len_from(&self, index: usize) -> usize {
-        let claimed = self.tail_position().wrapping_sub(index);
-        if self.closed.load(Acquire) {
-            claimed.saturating_sub(1)
-        } else {
-            claimed
+    /// being written, not counting the end-of-stream mark nor indices at or past `stop` (the
+    /// receiver's close index for an unbounded channel, which refused them).
+    pub(super) fn len_from(&self, index: usize, stop: Option<usize>) -> usize {
+        let mut len = distance(index, self.tail_position());
+        if let Some(stop) = stop {
+            len = len.min(distance(index, stop));
         }
+        let end = self.end_index.load(Acquire);
+        if end != NO_END {
+            len = len.min(distance(index, end));
+        }
+        len
     }
 
     /// The block that holds `index`, linking blocks as needed and moving `block_tail` forward
@@ -123,7 +203,7 @@ impl<T> ListTx<T> {
                     // The mark is read with a read-modify-write, not a load: every sender whose
                     // claim comes later in `tail_position`'s order synchronizes with it and so
                     // sees the moved tail; any that loaded the old tail claimed below the mark.
-                    Ok(_) => current.tx_release(self.tail_position.fetch_add(0, AcqRel)),
+                    Ok(_) => current.tx_release(self.tail_position.fetch_add(0, AcqRel) / ONE),
                     Err(_) => may_advance = false,
                 }
             } else {
@@ -136,7 +216,7 @@ impl<T> ListTx<T> {
     /// Links a new block after `last` (or finds the one another sender linked first).
     #[cold]
     fn grow(&self, last: &Block<T>) -> NonNull<Block<T>> {
-        let new = Block::alloc(last.start() + BLOCK_CAP);
+        let new = Block::alloc(next_index(last.start(), BLOCK_CAP));
         match last.try_push_next(new) {
             Ok(()) => new,
             Err(winner) => {
@@ -154,7 +234,7 @@ impl<T> ListTx<T> {
             // SAFETY: `from` is reachable from the tail, so alive (see `find_block`).
             let at = unsafe { from.as_ref() };
             // SAFETY: `new` is unreachable, so ours to set up.
-            unsafe { new.as_ref() }.set_start(at.start() + BLOCK_CAP);
+            unsafe { new.as_ref() }.set_start(next_index(at.start(), BLOCK_CAP));
             match at.try_push_next(new) {
                 Ok(()) => return,
                 Err(next) => from = next,
@@ -176,7 +256,7 @@ impl<T> ListTx<T> {
         for _ in 0..3 {
             // SAFETY: reachable from the tail, so alive.
             let tail = unsafe { at.as_ref() };
-            reused.set_start(tail.start() + BLOCK_CAP);
+            reused.set_start(next_index(tail.start(), BLOCK_CAP));
             match tail.try_push_next(block) {
                 Ok(()) => return,
                 Err(next) => at = next,
@@ -198,7 +278,7 @@ impl<T> ListRx<T> {
         // SAFETY: `head` holds `index` (just advanced) and is alive until we recycle it.
         let read = unsafe { self.head.as_ref().read(block::offset(self.index)) };
         if let Some(Read::Value(_)) = read {
-            self.index = self.index.wrapping_add(1);
+            self.index = next_index(self.index, 1);
         }
         read
     }
@@ -250,7 +330,9 @@ impl<T> ListRx<T> {
             // SAFETY: blocks in `free_head..head` are alive until recycled here.
             let block = unsafe { self.free_head.as_ref() };
             match block.observed_tail() {
-                Some(tail) if tail <= self.index => {}
+                // Read up to the mark: our index is not behind it (indices wrap, see
+                // `INDEX_MASK`; the two are never half the index space apart).
+                Some(tail) if distance(tail, self.index) <= INDEX_MASK / 2 => {}
                 _ => return,
             }
             debug_assert!(block.is_full());

@@ -73,3 +73,23 @@ fn receiver_drop_races_send() {
         t.join().unwrap();
     });
 }
+
+#[test]
+fn a_close_racing_sends_ends_after_exactly_the_accepted_ones() {
+    // The receiver's close is a bit in the claim counter: sends that claimed before it are
+    // written (maybe after the close) and must be received; those after it are refused.
+    loom::model(|| {
+        let (tx, mut rx) = unbounded_channel::<usize>();
+        let tx2 = tx.clone();
+        let a = thread::spawn(move || tx.send(0).is_ok());
+        let b = thread::spawn(move || [tx2.send(1).is_ok(), tx2.send(2).is_ok()]);
+        rx.close();
+        let mut got = [false; 3];
+        while let Some(i) = block_on(rx.recv()) {
+            assert!(!got[i], "{i} received twice");
+            got[i] = true;
+        }
+        let [b1, b2] = b.join().unwrap();
+        assert_eq!(got, [a.join().unwrap(), b1, b2]);
+    });
+}

@@ -34,10 +34,12 @@
 //! The queue is a linked list of blocks of 32 slots (`list.rs`, `block.rs`): a sender claims an
 //! index with one atomic increment and writes its slot; the receiver reads slots in index order
 //! once their "written" bit is set. No lock is taken per message, and blocks are recycled
-//! rather than freed. The bounded channel's capacity is the crate's fair batch semaphore: a
-//! send first takes a permit (waiting in FIFO order if there is none), and the receiver gives
-//! one back per message it takes. The receiver's waker lives in a lock-free slot that a sender
-//! reads only when the receiver actually waits. The guide chapter
+//! rather than freed. The claim counter also carries the receiver's "closed" bit, so an
+//! unbounded send is that one increment plus the `fetch_add` that publishes its slot. The
+//! bounded channel's capacity is the crate's fair batch semaphore: a send first takes a permit
+//! (waiting in FIFO order if there is none), and the receiver gives one back per message it
+//! takes. The receiver's waker lives in a lock-free slot that a sender reads only when the
+//! receiver may be waiting. The guide chapter
 //! `corium::guide::sync_chan` walks through it.
 //!
 //! Every `recv`, `send` and `reserve` spends one unit of the coop budget, so a task that always
@@ -68,7 +70,7 @@ async fn wait_rx_closed<T, S: chan::Semaphore>(chan: &chan::Chan<T, S>) {
     let mut notified = notified;
     // Registered before the check, so a close between the two is not missed.
     notified.as_mut().enable();
-    if chan.semaphore.is_closed() {
+    if chan.is_rx_closed() {
         return;
     }
     notified.await;

@@ -276,7 +276,7 @@ fn threads_send_concurrently_without_loss_or_reordering() {
 }
 
 #[test]
-fn a_closed_unbounded_channel_ends_after_its_backlog_despite_batched_releases() {
+fn a_closed_unbounded_channel_ends_at_its_close_index() {
     let (tx, mut rx) = unbounded_channel();
     for i in 0..100 {
         tx.send(i).unwrap();
@@ -285,9 +285,73 @@ fn a_closed_unbounded_channel_ends_after_its_backlog_despite_batched_releases() 
         assert_eq!(rx.try_recv(), Ok(i));
     }
     rx.close();
+    // Refused sends still claim (and burn) indices past the close index: neither counted
+    // nor waited for.
+    for i in 0..70 {
+        assert_eq!(tx.send(i), Err(SendError(i)));
+    }
+    assert_eq!(rx.len(), 50);
     for i in 50..100 {
         assert_eq!(rx.poll_recv(&mut noop()), Poll::Ready(Some(i)));
     }
-    // The receiver still owes the counter for some of these: settled before it answers.
+    assert_eq!(rx.len(), 0);
     assert_eq!(rx.poll_recv(&mut noop()), Poll::Ready(None));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+    drop(tx);
+    assert_eq!(rx.poll_recv(&mut noop()), Poll::Ready(None));
+}
+
+#[test]
+fn the_last_sender_after_the_receivers_close_writes_no_end_mark() {
+    let (tx, mut rx) = unbounded_channel::<u8>();
+    tx.send(1).unwrap();
+    rx.close();
+    for _ in 0..200 {
+        assert!(tx.send(0).is_err());
+    }
+    drop(tx);
+    assert_eq!(rx.len(), 1);
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+}
+
+#[test]
+fn len_stops_at_the_end_mark() {
+    let (tx, mut rx) = channel::<u8>(8);
+    tx.try_send(1).unwrap();
+    tx.try_send(2).unwrap();
+    drop(tx);
+    assert_eq!(rx.len(), 2);
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(rx.len(), 1);
+    assert_eq!(rx.try_recv(), Ok(2));
+    assert_eq!(rx.len(), 0);
+    assert!(rx.is_empty());
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+}
+
+#[test]
+fn indices_wrap_around_without_loss_or_a_wrong_len() {
+    // Indices start three blocks before they wrap to 0 (unreachable in real use on 64-bit
+    // targets, ~2^31 messages on 32-bit ones): messages, lengths, block recycling and the
+    // receiver's close index must all work across the wrap.
+    let (tx, mut rx) = unbounded::unbounded_channel_near_wrap();
+    let mut next = 0;
+    for burst in [5, 40, 70, 3, 100] {
+        for i in 0..burst {
+            tx.send(next + i).unwrap();
+        }
+        assert_eq!(rx.len(), burst);
+        for _ in 0..burst {
+            assert_eq!(rx.try_recv(), Ok(next));
+            next += 1;
+        }
+        assert_eq!(rx.len(), 0);
+    }
+    tx.send(next).unwrap();
+    rx.close();
+    assert!(tx.send(0).is_err());
+    assert_eq!(rx.len(), 1);
+    assert_eq!(rx.try_recv(), Ok(next));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
 }

@@ -1,59 +1,30 @@
 //! The unbounded channel: sending never waits (memory is the only limit).
 
 use std::fmt;
-use std::sync::atomic::Ordering::{AcqRel, Acquire};
 use std::task::{Context, Poll};
 
 use super::chan::{self, Chan, Rx, Semaphore, Tx};
 use super::error::{SendError, TryRecvError};
-use crate::loom::{Arc, AtomicUsize};
+use crate::loom::Arc;
 
-/// The unbounded channel's "semaphore": a count of messages in flight (`<< 1`) and a closed
-/// bit, so a send is one `fetch_add` and the receiver can tell when a closed channel is drained.
-pub(super) struct Unbounded(AtomicUsize);
-
-const CLOSED: usize = 1;
-const ONE: usize = 2;
-
-impl Unbounded {
-    /// Counts one more message; fails if the receiver closed.
-    fn try_add(&self) -> bool {
-        self.0.fetch_add(ONE, AcqRel) & CLOSED == 0
-    }
-}
+/// The unbounded channel's "semaphore": nothing. Sending never waits, and the receiver's
+/// close is a bit in the list's claim counter, so a send is one `fetch_add` that both claims
+/// its index and learns whether the receiver closed (see `list.rs`).
+#[derive(Debug)]
+pub(super) struct Unbounded;
 
 impl Semaphore for Unbounded {
-    fn is_idle(&self) -> bool {
-        self.0.load(Acquire) < ONE
+    fn drained(&self, index: usize, close_index: usize) -> bool {
+        // Nothing at or past the close index is ever written, so the receiver reaches it
+        // and stops there (an equality: indices wrap).
+        index == close_index
     }
 
-    fn add_permit(&self) {
-        self.0.fetch_sub(ONE, AcqRel);
-    }
+    fn add_permits(&self, _: usize) {}
 
-    fn add_permits(&self, n: usize) {
-        self.0.fetch_sub(n * ONE, AcqRel);
-    }
+    fn close(&self) {}
 
-    fn close(&self) {
-        self.0.fetch_or(CLOSED, AcqRel);
-    }
-
-    fn is_closed(&self) -> bool {
-        self.0.load(Acquire) & CLOSED != 0
-    }
-
-    const DEFER_RELEASE: bool = true;
-}
-
-impl fmt::Debug for Unbounded {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let word = self.0.load(Acquire);
-        f.debug_struct("Unbounded")
-            .field("in_flight", &(word / ONE))
-            .field("closed", &(word & CLOSED != 0))
-            .finish()
-    }
+    const REFUSES_AFTER_CLOSE: bool = true;
 }
 
 /// Creates an unbounded channel: [`send`](UnboundedSender::send) never waits.
@@ -75,7 +46,14 @@ impl fmt::Debug for Unbounded {
 /// # });
 /// ```
 pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
-    let (tx, rx) = chan::channel(Unbounded(AtomicUsize::new(0)));
+    let (tx, rx) = chan::channel(Unbounded);
+    (UnboundedSender { chan: tx }, UnboundedReceiver { chan: rx })
+}
+
+/// An unbounded channel whose indices wrap to 0 after a few blocks (for the tests).
+#[cfg(all(test, not(loom)))]
+pub(super) fn unbounded_channel_near_wrap<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
+    let (tx, rx) = chan::channel_near_wrap(Unbounded);
     (UnboundedSender { chan: tx }, UnboundedReceiver { chan: rx })
 }
 
@@ -100,15 +78,7 @@ impl<T> UnboundedSender<T> {
     /// # Errors
     /// Gives `value` back if the receiver is closed or gone.
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-        let chan = &self.chan.chan;
-        if !chan.semaphore.try_add() {
-            // Undo the count; a receiver draining after `close` may be waiting for it to fall.
-            chan.semaphore.add_permit();
-            chan.wake_rx();
-            return Err(SendError(value));
-        }
-        chan.send(value);
-        Ok(())
+        self.chan.chan.try_send(value).map_err(SendError)
     }
 
     /// Completes once the receiver is closed or gone.
@@ -118,7 +88,7 @@ impl<T> UnboundedSender<T> {
 
     /// Whether the receiver is closed or gone.
     pub fn is_closed(&self) -> bool {
-        self.chan.chan.semaphore.is_closed()
+        self.chan.chan.is_rx_closed()
     }
 
     /// Whether both senders belong to the same channel.
