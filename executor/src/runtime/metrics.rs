@@ -113,7 +113,10 @@ impl RuntimeMetrics {
         w.parks.get() + unparks
     }
 
-    /// Tasks in `worker`'s local queue right now.
+    /// Tasks in `worker`'s local queue. Multi-thread: right now. Current-thread: as of the
+    /// last time the thread driving the runtime took a task from its queue (or a task
+    /// yielded) — as with tokio, wakes are not counted one by one, so tasks woken since then
+    /// show up at the next task the runtime runs.
     #[track_caller]
     pub fn worker_local_queue_depth(&self, worker: usize) -> usize {
         match &self.handle.inner {

@@ -415,9 +415,13 @@ impl Wake for Handle {
     }
 }
 
-impl Schedule for Arc<Handle> {
+impl Handle {
+    /// Queues `task` on this thread's local queue if this thread drives the runtime, else on
+    /// the remote one. `record_depth`: also refresh the queue-depth mirror now (the yield path
+    /// reads it right away; otherwise the next pop refreshes it, which keeps a store off every
+    /// wake).
     #[inline]
-    fn schedule(&self, task: Notified) {
+    fn schedule_task(self: &Arc<Self>, task: Notified, record_depth: bool) {
         let this = Arc::as_ptr(self);
         let rejected = LOCAL.try_with(|l| {
             let Some(mut tasks) = l.borrow_for(this) else {
@@ -425,10 +429,12 @@ impl Schedule for Arc<Handle> {
             };
             trace::schedule(task.id(), Some(0), Dest::Local);
             tasks.push_back(task);
-            self.shared
-                .metrics
-                .local_queue_depth
-                .store(tasks.len(), Relaxed);
+            if record_depth {
+                self.shared
+                    .metrics
+                    .local_queue_depth
+                    .store(tasks.len(), Relaxed);
+            }
             None
         });
         match rejected {
@@ -438,9 +444,16 @@ impl Schedule for Arc<Handle> {
             Err(_) => {}
         }
     }
+}
+
+impl Schedule for Arc<Handle> {
+    #[inline]
+    fn schedule(&self, task: Notified) {
+        self.schedule_task(task, false);
+    }
 
     fn yield_now(&self, task: Notified) {
-        self.schedule(task);
+        self.schedule_task(task, true);
         self.shared.yielded.store(true, Relaxed);
     }
 
