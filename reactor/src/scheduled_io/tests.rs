@@ -132,8 +132,8 @@ static COUNTED_VTABLE: RawWakerVTable = RawWakerVTable::new(
 );
 
 fn counted(p: *const ()) -> &'static Counted {
-    // SAFETY: every waker with this vtable was made by `counted_waker` from a leaked,
-    // `'static` `Counted`.
+    // SAFETY: every waker with this vtable was made by `counted_waker` from the `'static`
+    // `COUNTED`.
     unsafe { &*p.cast::<Counted>() }
 }
 
@@ -155,12 +155,16 @@ fn counted_drop(p: *const ()) {
     counted(p).drops.fetch_add(1, atomic::Ordering::SeqCst);
 }
 
+/// The one `Counted` (a static, so the waker's pointer is `'static` and nothing leaks; only
+/// one test uses it).
+static COUNTED: Counted = Counted {
+    clones: AtomicUsize::new(0),
+    drops: AtomicUsize::new(0),
+    wakes: AtomicUsize::new(0),
+};
+
 fn counted_waker() -> (&'static Counted, Waker) {
-    let c: &'static Counted = Box::leak(Box::new(Counted {
-        clones: AtomicUsize::new(0),
-        drops: AtomicUsize::new(0),
-        wakes: AtomicUsize::new(0),
-    }));
+    let c: &'static Counted = &COUNTED;
     let raw = RawWaker::new(std::ptr::from_ref(c).cast(), &COUNTED_VTABLE);
     // SAFETY: the vtable's functions follow `RawWaker`'s contract for a `'static` pointer
     // (clone returns the same pointer, wake/drop only count).
