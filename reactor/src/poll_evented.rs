@@ -222,10 +222,11 @@ impl<E: Source> PollEvented<E> {
         len: usize,
         mut f: impl FnMut() -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
+        let scheduled = self.registration.shared();
         loop {
             // Spends coop budget each round, so a source whose readiness keeps being reported
             // while `f` keeps returning `WouldBlock` still yields.
-            let event = ready!(self.registration.poll_ready(cx, direction))?;
+            let event = ready!(Registration::poll_ready_on(scheduled, cx, direction))?;
             match f() {
                 Ok(n) => {
                     // A short transfer on a byte stream means the kernel buffer was drained
@@ -237,12 +238,12 @@ impl<E: Source> PollEvented<E> {
                     // nothing is lost. `n == 0` is left alone: end of stream (or an empty
                     // buffer) stays readable, as the next read must see it again.
                     if n > 0 && n < len {
-                        self.registration.clear_readiness(event);
+                        scheduled.clear_readiness(event);
                     }
                     return Poll::Ready(Ok(n));
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.registration.clear_readiness(event);
+                    scheduled.clear_readiness(event);
                 }
                 Err(e) => return Poll::Ready(Err(e)),
             }

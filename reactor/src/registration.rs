@@ -62,7 +62,7 @@ impl Registration {
 
     /// This source's readiness state.
     #[inline(always)]
-    fn shared(&self) -> &ScheduledIo {
+    pub(crate) fn shared(&self) -> &ScheduledIo {
         self.slot.get()
     }
 
@@ -120,7 +120,19 @@ impl Registration {
         cx: &mut Context<'_>,
         direction: Direction,
     ) -> Poll<io::Result<ReadyEvent>> {
-        let event = ready!(self.shared().poll_readiness(cx, direction));
+        Self::poll_ready_on(self.shared(), cx, direction)
+    }
+
+    /// [`poll_ready`](Registration::poll_ready) on a `ScheduledIo` the caller already looked
+    /// up (a loop that also clears looks it up once: each lookup is a bounds-checked index the
+    /// compiler cannot carry across the atomics in between).
+    #[inline(always)]
+    pub(crate) fn poll_ready_on(
+        io: &ScheduledIo,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        let event = ready!(io.poll_readiness(cx, direction));
         // Only a poll that can proceed spends budget (waiting is free: see `coop`).
         ready!(coop::poll_spend(cx));
         Poll::Ready(event)
