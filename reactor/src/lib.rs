@@ -18,14 +18,17 @@
 //!    [`ScheduledIo`], and registers the fd with the selector under the slot's token.
 //! 2. **Wait.** A task's read calls [`Registration::poll_read_ready`] (or awaits
 //!    [`Registration::readiness`], a [`Readiness`] future). Nothing is ready, so the task's
-//!    waker is stored in the `ScheduledIo` and the task returns `Pending`.
+//!    waker is stored in the `ScheduledIo`'s waker slot for that direction (kept there from
+//!    the last wait if it is the same task: then arming the slot is one compare-and-swap) and
+//!    the task returns `Pending`.
 //! 3. **Event.** The kernel reports the socket readable. [`Driver::turn`], blocked in the
 //!    selector, returns with an event carrying the token; the driver finds the `ScheduledIo`
 //!    from it.
 //! 4. **Tick.** The driver sets the `READABLE` flag in the `ScheduledIo`'s readiness word and
-//!    bumps that word's *read tick*.
-//! 5. **Wake.** The driver takes the waiting wakers out (under the waiter lock) and wakes them
-//!    (after releasing it).
+//!    bumps that word's *read tick* — in the same compare-and-swap that claims the armed read
+//!    slot, so no lock is taken.
+//! 5. **Wake.** The driver wakes the slot's waker by reference (it stays for the next wait),
+//!    and any linked [`Readiness`] futures (those under the list's lock, woken after it).
 //! 6. **Poll.** The executor polls the task again; `poll_read_ready` now returns a
 //!    [`ReadyEvent`]: what was ready, and the ticks at that moment.
 //! 7. **`WouldBlock`.** The task reads until the socket returns `WouldBlock` (edge-triggered
@@ -126,13 +129,15 @@
 //!
 //! * **Only the driver frees slots** (outside shutdown), and only between turns.
 //! * **No foreign code under a lock.** Wakers are collected under a lock and woken after it
-//!   (`wake_list.rs`, batches of 32); a waker left in a reused slot is dropped after its
-//!   waiter lock is released.
-//! * **`unsafe` is confined to the intrusive waiter list and the wake batch**
-//!   (`waiter_list.rs`, its use in `readiness.rs`, and `wake_list.rs`): a [`Readiness`]
-//!   future's node is pinned, is touched only under its `ScheduledIo`'s waiter lock while
-//!   linked, and unlinks itself on drop; a batch's `MaybeUninit` slots are initialised exactly
-//!   up to its length. Each block carries a `// SAFETY:` proof against those invariants.
+//!   (`wake_list.rs`, batches of 32); a waker slot's waker is woken, and a replaced one
+//!   dropped, only by the holder of the slot's `BUSY` bit, never under a lock.
+//! * **`unsafe` is confined to the intrusive waiter list, the wake batch and the waker
+//!   slots** (`waiter_list.rs`, its use in `readiness.rs`, `wake_list.rs`,
+//!   `scheduled_io/slot.rs`): a [`Readiness`] future's node is pinned, is touched only under
+//!   its `ScheduledIo`'s waiter lock while linked, and unlinks itself on drop; a batch's
+//!   `MaybeUninit` slots are initialised exactly up to its length; a slot's waker, kept as its
+//!   raw parts, is changed, woken or dropped only by the holder of the slot's `BUSY` bit.
+//!   Each block carries a `// SAFETY:` proof against those invariants.
 //!
 //! ## Should I use this crate?
 //!

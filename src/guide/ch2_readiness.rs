@@ -137,7 +137,7 @@
 //! | `scheduled_io.token()` | [`Registration::token`](crate::reactor::Registration::token); layout in [the reactor docs](crate::reactor#tokens-and-the-slab) |
 //! | `self.registry.register(source, token, interest)` | [`Registry::register`](crate::sys::Registry::register) |
 //! | `metrics.incr_fd_count()` | [`ReactorMetrics::registered_fds`](crate::reactor::ReactorMetrics::registered_fds), [`RuntimeMetrics::io_registered_fds`](crate::runtime::RuntimeMetrics::io_registered_fds) |
-//! | `ScheduledIo { readiness: AtomicUsize, waiters }`, `#[repr(align(128))]` | [`ScheduledIo`](crate::reactor::ScheduledIo) (one `AtomicU32`, per-direction ticks; alignment explained there) |
+//! | `ScheduledIo { readiness: AtomicUsize, waiters }`, `#[repr(align(128))]` | [`ScheduledIo`](crate::reactor::ScheduledIo) (one `AtomicU64`: flags, per-direction ticks, and the two lock-free waker slots' states; alignment explained there) |
 //! | `Ready::from_interest` | [`Ready`](crate::reactor::Ready) (direction table) |
 //! | `Readiness` future: `State::Init` / `Waiting` / `Done`, `w.is_ready` | [`Readiness`](crate::reactor::Readiness), created by [`Registration::readiness`](crate::reactor::Registration::readiness); states in `reactor/src/readiness.rs` |
 //! | `ReadyEvent { tick, ready }` | [`ReadyEvent`](crate::reactor::ReadyEvent) (two ticks), [`ReadyEvent::ready`](crate::reactor::ReadyEvent::ready) |

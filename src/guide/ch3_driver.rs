@@ -37,8 +37,10 @@
 //!    an error; the turn simply delivers nothing.
 //! 3. **Dispatch.** Turn every event's token into its `ScheduledIo` — without a lock (slab
 //!    pages never move), comparing the slot's current token with the event's so stale tokens
-//!    are dropped — then for each: set the flags and bump the ticks, take the matching wakers
-//!    under the source's waiter lock, and call them once it is released. The
+//!    are dropped — then for each, one compare-and-swap of the source's readiness word sets
+//!    the flags, bumps the ticks and claims each armed waker slot the event concerns; the
+//!    driver wakes those wakers by reference (they stay for the next wait) and releases the
+//!    slots, and only if `Readiness` futures are linked takes the list's lock. The
 //!    waker's own token (`usize::MAX`) matches no slot and is simply skipped: its only effect
 //!    was to make the wait return.
 //! 4. **Fire timers** that are due.

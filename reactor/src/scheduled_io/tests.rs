@@ -83,7 +83,10 @@ fn ticks_wrap_without_touching_neighbours() {
     // The read tick went round to 0; its carry touched neither the write tick nor any bit.
     assert_eq!(tick(io.word(), Direction::Read), 0);
     assert_eq!(tick(io.word(), Direction::Write), 0xFFFF);
-    assert_eq!(io.word() & !(0xFFFF << 48), u64::from(Ready::READABLE.as_bits()));
+    assert_eq!(
+        io.word() & !(0xFFFF << 48),
+        u64::from(Ready::READABLE.as_bits())
+    );
     io.deliver(Ready::WRITABLE);
     // The write tick's carry falls off the top of the word.
     assert_eq!(tick(io.word(), Direction::Read), 0);
