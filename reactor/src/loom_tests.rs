@@ -268,3 +268,32 @@ fn dropping_the_source_while_the_driver_wakes_it() {
         );
     });
 }
+
+/// The one-swap re-arm: a task whose waker is already in the slot (it waited and was woken
+/// before) waits again while the driver delivers a new event. Either the re-arm's swap sees the
+/// new flags, or the driver's swap sees the slot armed and wakes it.
+#[test]
+fn rearming_with_the_same_waker_races_a_new_event() {
+    loom::model(|| {
+        let io = Arc::new(ScheduledIo::new(0));
+        let signal = Arc::new(Signal(Notify::new()));
+        let waker = Waker::from(signal.clone());
+        let mut cx = Context::from_waker(&waker);
+        assert!(io.poll_readiness(&mut cx, Direction::Read).is_pending());
+        io.deliver(Ready::READABLE);
+        let seen = io.ready_event(Ready::READ_DIRECTION).unwrap().unwrap();
+        io.clear_readiness(seen);
+        let driver = {
+            let io = io.clone();
+            thread::spawn(move || io.deliver(Ready::READABLE))
+        };
+        loop {
+            if let Poll::Ready(event) = io.poll_readiness(&mut cx, Direction::Read) {
+                assert!(event.unwrap().ready().is_readable());
+                break;
+            }
+            signal.0.wait();
+        }
+        driver.join().unwrap();
+    });
+}
