@@ -52,7 +52,7 @@
 //! | operation | tokio's pool jobs | corium's | how |
 //! |---|---|---|---|
 //! | `fs::read` of a file | 1 | 1 | open, size, read, close in one job; the job's `Vec` is the result (no copy) |
-//! | `fs::write` of 1 GiB | 1, after copying all 1 GiB | a few, overlapped with the copying | stream the borrowed slice through a `File` in 2 MiB pieces; no gigabyte copy to fault in |
+//! | `fs::write` of 1 GiB | 1, after copying all 1 GiB | a few, overlapped with the copying | stream the borrowed slice through a `File` in 256 KiB pieces; no gigabyte copy to fault in |
 //! | `fs::copy` | 1 | 1 | `copy_file_range`: the bytes never enter user space |
 //! | `File` read loop, 64 KiB buffer, 1 GiB | 16,384 | ~520 | read chunks grow 64 KiB → 2 MiB whatever the caller's buffer |
 //! | `File` write loop, 64 KiB pieces, 1 GiB | 16,384 | a few | writes queued behind a running write join its job, which keeps draining |

@@ -16,7 +16,7 @@ use corium_net::io::AsyncWriteExt;
 use crate::fs::{pool, sys, File, PathError};
 
 /// Contents up to this size are copied and written in one job; larger ones are streamed in
-/// `max_buf_size` pieces, overlapping the copying with the writing.
+/// 256 KiB pieces (the `File` write queue), overlapping the copying with the writing.
 const WRITE_IN_ONE_JOB: usize = 2 * 1024 * 1024;
 
 /// The whole contents of the file at `path`, read in one pool job.
@@ -61,7 +61,7 @@ pub async fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
 
 /// Writes `contents` to `path`, creating the file or truncating it first.
 ///
-/// Up to 2 MiB, one pool job does it all. Larger contents go through a [`File`] in 2 MiB
+/// Up to 2 MiB, one pool job does it all. Larger contents go through a [`File`] in 256 KiB
 /// pieces, so the caller copies one piece while the pool writes the previous one and no
 /// copy of the whole slice is made (tokio copies it all up front).
 ///
