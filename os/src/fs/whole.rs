@@ -37,7 +37,9 @@ fn read_blocking(path: &Path) -> io::Result<Vec<u8>> {
     let mut buf = Vec::new();
     buf.try_reserve_exact(usize::try_from(size).unwrap_or(usize::MAX))
         .map_err(|e| io::Error::new(io::ErrorKind::OutOfMemory, e))?;
-    // Reads into the reserved capacity without zeroing it first.
+    // Reads into the reserved capacity without zeroing it first. This is `std::fs::read`'s
+    // work, the floor: huge pages, pre-faulting, or two threads reading halves measured no
+    // faster on 1 GiB (guide chapter `fs_files`, "Where the kernel sets the floor").
     file.read_to_end(&mut buf)?;
     Ok(buf)
 }
@@ -127,5 +129,7 @@ fn copy_blocking(from: &Path, to: &Path) -> io::Result<u64> {
     if dst.metadata()?.is_file() {
         dst.set_permissions(meta.permissions())?;
     }
+    // One `copy_file_range` loop, as `std::fs::copy`: two threads copying two ranges measured
+    // slower (the guide chapter `fs_files` has the figures).
     sys::copy_contents(&src, &dst)
 }
