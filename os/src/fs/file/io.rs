@@ -8,8 +8,8 @@
 //!   8 KiB; here it costs one per 2 MiB once the file is being read sequentially.
 //! * **Write-behind that keeps going.** While the write job runs, further writes append to a
 //!   second buffer (up to 256 KiB, `WRITE_CHUNK`) and return at once; the job takes that buffer
-//!   when it finishes the first, so a stream of small writes becomes 256 KiB `write(2)`s on one
-//!   pool thread that never goes back to the queue, overlapped with the caller's copying.
+//!   when it finishes the first, so a stream of small writes becomes 256 KiB `write(2)`s by one
+//!   pool job that lasts as long as the caller keeps it fed, overlapped with the copying.
 
 use std::io::{self, SeekFrom};
 use std::pin::Pin;
