@@ -43,8 +43,8 @@ both_flavors! {
 fn dropping_the_runtime_keeps_a_queued_write() {
     let tmp = TempDir::new();
     let path = tmp.path("f");
-    // One job's worth (the default max buffer): `write_all` returns without the pool.
-    let data = pattern(2 * 1024 * 1024, 8);
+    // One job's worth (the 256 KiB write queue): `write_all` returns without the pool.
+    let data = pattern(256 * 1024, 8);
     let rt = corium::runtime::Builder::new_current_thread()
         .max_blocking_threads(1)
         .build()

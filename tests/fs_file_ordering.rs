@@ -142,7 +142,8 @@ fn try_into_std_refuses_while_a_write_is_queued() {
         let (release, held) = std::sync::mpsc::channel::<()>();
         let blocker = corium::task::spawn_blocking(move || held.recv());
         let mut file = File::from_std(std::fs::File::create(&path).unwrap());
-        file.write_all(&pattern(1 << 20, 6)).await.unwrap();
+        // Under the 256 KiB write queue, so it is accepted without the pool.
+        file.write_all(&pattern(200_000, 6)).await.unwrap();
         let file = match file.try_into_std() {
             Ok(_) => panic!("try_into_std succeeded with a write queued"),
             Err(file) => file,
@@ -150,8 +151,53 @@ fn try_into_std_refuses_while_a_write_is_queued() {
         release.send(()).unwrap();
         blocker.await.unwrap().unwrap();
         let std = file.into_std().await;
-        assert_eq!(std.metadata().unwrap().len(), 1 << 20);
+        assert_eq!(std.metadata().unwrap().len(), 200_000);
         let file = File::from(std);
         assert!(file.try_into_std().is_ok(), "idle: the handle comes back");
+    });
+}
+
+/// Queued writes hold at most 256 KiB: with the only pool thread held, the first `write` of a
+/// large slice accepts 256 KiB (not tokio's 2 MiB), the next one waits for room, and once the
+/// pool runs every byte still lands in order.
+#[test]
+fn queued_writes_are_bounded_while_the_pool_is_busy() {
+    use corium::io::AsyncWrite;
+    use std::pin::Pin;
+    use std::task::Poll;
+
+    const CHUNK: usize = 256 * 1024;
+    let tmp = TempDir::new();
+    let path = tmp.path("f");
+    let rt = corium::runtime::Builder::new_current_thread()
+        .max_blocking_threads(1)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let blocker = corium::task::spawn_blocking(move || held.recv());
+        let mut file = File::from_std(std::fs::File::create(&path).unwrap());
+        let data = pattern(4 << 20, 7);
+        assert_eq!(file.write(&data).await.unwrap(), CHUNK);
+        let waits = std::future::poll_fn(|cx| {
+            Poll::Ready(
+                Pin::new(&mut file)
+                    .poll_write(cx, &data[CHUNK..])
+                    .is_pending(),
+            )
+        })
+        .await;
+        assert!(
+            waits,
+            "a second write was accepted beyond the 256 KiB queue"
+        );
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        file.write_all(&data[CHUNK..]).await.unwrap();
+        file.flush().await.unwrap();
+        assert!(
+            std::fs::read(&path).unwrap() == data,
+            "the file differs from what was written"
+        );
     });
 }

@@ -52,10 +52,10 @@
 //! | operation | tokio's pool jobs | corium's | how |
 //! |---|---|---|---|
 //! | `fs::read` of a file | 1 | 1 | open, size, read, close in one job; the job's `Vec` is the result (no copy) |
-//! | `fs::write` of 1 GiB | 1, after copying all 1 GiB | a few, overlapped with the copying | stream the borrowed slice through a `File` in 2 MiB pieces; no gigabyte copy to fault in |
+//! | `fs::write` of 1 GiB | 1, after copying all 1 GiB | a few, overlapped with the copying | stream the borrowed slice through a `File` in 256 KiB pieces; no gigabyte copy to fault in |
 //! | `fs::copy` | 1 | 1 | `copy_file_range`: the bytes never enter user space |
 //! | `File` read loop, 64 KiB buffer, 1 GiB | 16,384 | ~520 | read chunks grow 64 KiB → 2 MiB whatever the caller's buffer |
-//! | `File` write loop, 64 KiB pieces, 1 GiB | 16,384 | a few | writes queued behind a running write join its job, which keeps draining |
+//! | `File` write loop, 64 KiB pieces, 1 GiB | 16,384 | a few | writes queued behind a running write join its job, which keeps draining (below) |
 //! | `read_dir` of 10,000 entries | 1 + 313 | 7 | first batch read by the job that opens the directory; batches double to 4,096 |
 //!
 //! The `fs` bench measures each row against `tokio::fs` in the same run, with a `std` column
@@ -75,6 +75,45 @@
 //! Reading ahead has a cost that must not show: the OS file position runs ahead of the
 //! caller's. Every operation that depends on the position (a write, a relative seek,
 //! `set_len`, `into_std`) first moves it back by the unread bytes.
+//!
+//! ## Write-behind, and why its buffers are small
+//!
+//! A `write` on a [`File`](crate::fs::File) copies the caller's bytes into a buffer and
+//! returns; a pool job writes that buffer while the caller fills a second one, and when the
+//! job finishes a buffer it takes the next instead of going back to the queue. tokio instead
+//! runs one job per `write` (a hop per 64 KiB piece) with buffers of up to 2 MiB. corium's
+//! buffers hold at most 256 KiB, a number the bench chose: the caller's thread copies into the
+//! buffer and the pool thread, on the other core, hands it to `write(2)`, whose copy into the
+//! page cache reads it back. Two 256 KiB buffers stay in a core's cache; two of 2 MiB spill to
+//! memory, and writing 1 GiB in 64 KiB pieces then cost 1.22 s of CPU instead of 0.63 s
+//! (tokio 1.24 s, one blocking thread with `std` 0.45 s), and under load twice the wall time.
+//!
+//! ## Where the kernel sets the floor
+//!
+//! The bench's third column, `std`, does the same work with blocking `std::fs` calls on one
+//! thread, with no pool: the floor. For `fs::read` and `fs::copy`, tokio's code *is* that
+//! call inside one `spawn_blocking` (`std::fs::read`, `std::fs::copy`), and corium's one job
+//! does the same syscalls. One hop costs tens of microseconds; the kernel's work costs about
+//! a second per gigabyte, so no arrangement of pool jobs can bring these two to 0.7x tokio:
+//! side by side, reading 1 GiB took 1.19 s (corium), 1.31 s (tokio), 1.28 s (std), and copying
+//! it 1.52 s, 1.57 s, 1.49 s (medians of 5 and 7 runs, 2026-12-06, load average ~4 on 2
+//! cores). Only less kernel work could do better, and each way of doing the same work
+//! differently measured no better than the plain call beside it:
+//!
+//! | case | variant | median | plain call, same run | kept |
+//! |---|---|---:|---:|---|
+//! | `fs::read` | `madvise(MADV_HUGEPAGE)` on the `Vec` first | 5.22 s | 1.59 s | no: with THP `defrag=madvise` a fault may compact memory |
+//! | | two halves `pread` by two threads | 1.93 s | 1.84 s | no: no faster on 2 shared cores, and it costs a second pool thread |
+//! | | `madvise(MADV_POPULATE_WRITE)` first (pre-fault in one call) | 1.86 s | 1.84 s | no: the zeroing stays |
+//! | `fs::copy` | two ranges copied by two threads | 1.23 s | 1.03 s | no: ext4 serialises the writers of one file |
+//!
+//! `perf` says where the second goes: for `fs::read`, about 45 % copying page-cache pages to
+//! the new `Vec` and 30 % faulting in and zeroing its gigabyte of fresh pages (a `Vec` must
+//! be the allocator's memory, so mapping the file instead is not an option); for `fs::copy`,
+//! ext4's buffered write path under `splice` (allocating pages, delayed allocation). The
+//! large writes (`File` write, `fs::write`) are at the same floor, plus the copy of the bytes
+//! into the runtime's buffers that a borrowed `&[u8]` makes necessary — which tokio pays too,
+//! in 16,384 hops (`File`) or as a 1 GiB copy before the first write (`fs::write`).
 //!
 //! ## What io_uring would change
 //!

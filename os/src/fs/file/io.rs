@@ -7,9 +7,9 @@
 //!   tokio reads only the caller's free space, so an 8 KiB `read` loop costs a pool hop per
 //!   8 KiB; here it costs one per 2 MiB once the file is being read sequentially.
 //! * **Write-behind that keeps going.** While the write job runs, further writes append to a
-//!   second buffer (up to `max_buf_size`) and return at once; the job takes that buffer when it
-//!   finishes the first, so a stream of small writes becomes a few large `write(2)`s on one
-//!   pool thread, overlapped with the caller's copying.
+//!   second buffer (up to 256 KiB, `WRITE_CHUNK`) and return at once; the job takes that buffer
+//!   when it finishes the first, so a stream of small writes becomes 256 KiB `write(2)`s by one
+//!   pool job that lasts as long as the caller keeps it fed, overlapped with the copying.
 
 use std::io::{self, SeekFrom};
 use std::pin::Pin;
@@ -69,10 +69,11 @@ impl AsyncWrite for File {
         if src.is_empty() {
             return Poll::Ready(Ok(0));
         }
+        let limit = st.write_limit();
         match st.busy {
-            Some(Job::Write) if st.pending.len() < st.max_buf => {
+            Some(Job::Write) if st.pending.len() < limit => {
                 // The running job will take these bytes when it finishes its current buffer.
-                let n = src.len().min(st.max_buf - st.pending.len());
+                let n = src.len().min(limit - st.pending.len());
                 st.pending.extend_from_slice(&src[..n]);
                 return Poll::Ready(Ok(n));
             }
@@ -84,7 +85,7 @@ impl AsyncWrite for File {
         }
         let rewind = st.take_unread();
         st.done = None;
-        let n = src.len().min(st.max_buf);
+        let n = src.len().min(limit);
         st.pending.extend_from_slice(&src[..n]);
         match me.shared.start_write(&mut st, &me.std, rewind) {
             Ok(launch) => {

@@ -25,8 +25,8 @@ use crate::fs::{pool, OpenOptions};
 ///
 /// # Writes are reported before they reach the file
 ///
-/// `write` copies the bytes (up to [`set_max_buf_size`](File::set_max_buf_size), 2 MiB by
-/// default) and returns at once; the pool writes them in the background. A failure of that
+/// `write` copies the bytes (up to 256 KiB, or [`set_max_buf_size`](File::set_max_buf_size)
+/// if smaller) and returns at once; the pool writes them in the background. A failure of that
 /// write is returned by the *next* `write`, `flush`, `shutdown`, `sync_all` or `sync_data`.
 /// **Call `flush` (or `sync_all`) before dropping a `File`** whose writes must be known to
 /// have succeeded. Reads, seeks and the `&self` methods wait for queued writes first, so they
@@ -41,8 +41,10 @@ use crate::fs::{pool, OpenOptions};
 ///   to the max buffer size). The file's OS position then runs ahead of the caller's; a
 ///   write, seek, `set_len`, `into_std` or `try_into_std` moves it back first. A descriptor
 ///   shared with another process (or a [`try_clone`](File::try_clone)) sees the OS position.
-/// * While one write job runs, further writes are queued behind it (up to the max buffer
-///   size) instead of waiting for it.
+/// * While one write job runs, further writes are queued behind it (up to 256 KiB) instead of
+///   waiting for it; the job keeps writing until the queue stays empty. One `write` copies at
+///   most 256 KiB where tokio copies up to the max buffer size: two such buffers fit a core's
+///   cache, which halves the CPU time of a long write (see the fs bench).
 /// * `metadata`, `set_len`, `set_permissions`, `try_clone`, `sync_*` wait for queued writes,
 ///   so `metadata().len()` counts them; `sync_all`/`sync_data` return a queued write's error.
 /// * Errors of an open file's operations are the OS errors, unwrapped; errors of the
@@ -195,8 +197,8 @@ impl File {
             .await
     }
 
-    /// Sets the largest buffer one job reads or writes (2 MiB by default, as in tokio); a
-    /// value of 0 counts as 1. Read-ahead never exceeds it.
+    /// Sets the largest buffer one job reads (2 MiB by default, as in tokio) or writes (256
+    /// KiB at most whatever this says); a value of 0 counts as 1. Read-ahead never exceeds it.
     pub fn set_max_buf_size(&mut self, max_buf_size: usize) {
         let mut st = self.shared.lock();
         st.max_buf = max_buf_size.max(1);
