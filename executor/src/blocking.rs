@@ -212,6 +212,10 @@ impl Spawner {
             shared.num_idle -= 1;
             inner.num_idle.store(shared.num_idle, Relaxed);
             shared.num_notify += 1;
+            // Woken after the lock is released, so the idle thread does not wake only to
+            // block on the lock we still hold (two futex calls per job on a quiet machine).
+            // The wake-up is already counted in `num_notify`, so it cannot be lost.
+            drop(shared);
             inner.work.notify_one();
             return join;
         }
