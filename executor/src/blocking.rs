@@ -21,7 +21,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::ptr;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -55,6 +55,9 @@ struct Inner {
     num_threads: AtomicUsize,
     num_idle: AtomicUsize,
     queue_depth: AtomicUsize,
+    /// Set by a spawner that handed its closure to the spinning thread: the spinner's hint to
+    /// stop spinning early. Only a hint; who runs what is decided under the lock.
+    spinner_claimed: AtomicBool,
 }
 
 struct Shared {
@@ -64,8 +67,21 @@ struct Shared {
     /// Wake-ups sent to idle threads and not yet taken (an idle thread that times out must
     /// not exit if one is meant for it).
     num_notify: usize,
+    /// One idle thread (counted in `num_idle`) that has just finished a closure and, for up
+    /// to [`SPIN`], polls for the next one instead of sleeping on the condvar. A spawner that
+    /// finds it claims it (clears this) and queues without a wake-up syscall.
+    spinner: bool,
     shutdown: bool,
 }
+
+/// How long a pool thread that just finished a closure stays awake for the next one.
+///
+/// A task awaiting one pool job after another (`fs::read` of many small files) spawns the
+/// next job about 10 µs after the previous one woke it. Sleeping on the condvar in that gap
+/// costs a futex wake on the spawner's side and a thread wake-up (tens of microseconds on an
+/// idle core) on the pool's; staying awake costs a few `sched_yield`s, which give the core
+/// away whenever something else wants it.
+const SPIN: Duration = Duration::from_micros(50);
 
 /// Blocking tasks are never woken (their only poll completes), so the scheduler is a stub —
 /// but for one job: holding a paused clock's auto-advance back while the task runs.
@@ -129,6 +145,7 @@ impl BlockingPool {
                         num_threads: 0,
                         num_idle: 0,
                         num_notify: 0,
+                        spinner: false,
                         shutdown: false,
                     }),
                     work: Condvar::new(),
@@ -139,6 +156,7 @@ impl BlockingPool {
                     num_threads: AtomicUsize::new(0),
                     num_idle: AtomicUsize::new(0),
                     queue_depth: AtomicUsize::new(0),
+                    spinner_claimed: AtomicBool::new(false),
                 }),
             },
         }
@@ -208,6 +226,15 @@ impl Spawner {
         }
         shared.queue.push_back(task);
         inner.queue_depth.store(shared.queue.len(), Relaxed);
+        if shared.spinner {
+            // The thread that just finished a job is still awake: it takes this one.
+            shared.spinner = false;
+            shared.num_idle -= 1;
+            inner.num_idle.store(shared.num_idle, Relaxed);
+            drop(shared);
+            inner.spinner_claimed.store(true, Relaxed);
+            return join;
+        }
         if shared.num_idle > 0 {
             shared.num_idle -= 1;
             inner.num_idle.store(shared.num_idle, Relaxed);
@@ -287,6 +314,17 @@ impl Spawner {
 }
 
 impl Inner {
+    /// Stays awake for up to [`SPIN`] or until a spawner claims this thread.
+    fn spin(&self) {
+        #[cfg(not(loom))]
+        {
+            let start = Instant::now();
+            while !self.spinner_claimed.load(Relaxed) && start.elapsed() < SPIN {
+                std::thread::yield_now();
+            }
+        }
+    }
+
     /// A pool thread: run queued closures; idle up to `keep_alive`; exit on shutdown once the
     /// queue is empty.
     fn run(&self) {
@@ -304,6 +342,27 @@ impl Inner {
             shared.num_idle += 1;
             self.num_idle.store(shared.num_idle, Relaxed);
             let deadline = Instant::now() + self.keep_alive;
+            if !shared.spinner && !SPIN.is_zero() {
+                shared.spinner = true;
+                self.spinner_claimed.store(false, Relaxed);
+                drop(shared);
+                self.spin();
+                shared = lock(&self.shared);
+                if shared.spinner {
+                    // Nobody came: sleep like any idle thread (still counted in `num_idle`),
+                    // unless shutdown began meanwhile (its wake-up went to the sleepers).
+                    shared.spinner = false;
+                    if shared.shutdown {
+                        shared.num_idle -= 1;
+                        self.num_idle.store(shared.num_idle, Relaxed);
+                        continue 'work;
+                    }
+                } else {
+                    // A spawner claimed us and counted us busy; its closure is queued (or
+                    // shutdown began and the queue is what is left to run).
+                    continue 'work;
+                }
+            }
             loop {
                 let now = Instant::now();
                 let timeout = deadline.saturating_duration_since(now);
