@@ -173,3 +173,24 @@ fn a_panicking_blocking_closure_is_a_join_error() {
         );
     });
 }
+
+#[test]
+fn shutdown_right_after_a_closure_does_not_wait_out_keep_alive() {
+    // The thread that just finished a closure stays awake briefly for the next one; shutdown
+    // must reach it there too, not only on the condvar. With an hour of keep-alive, a pool
+    // thread that missed the shutdown would hang the drop until the watchdog fires.
+    rt_common::watchdog(|| {
+        for builder in [Builder::new_current_thread(), Builder::new_multi_thread()].iter_mut() {
+            for _ in 0..20 {
+                let rt = builder
+                    .worker_threads(2)
+                    .thread_keep_alive(Duration::from_secs(3600))
+                    .build()
+                    .unwrap();
+                let n = rt.block_on(async { task::spawn_blocking(|| 7).await.unwrap() });
+                assert_eq!(n, 7);
+                drop(rt);
+            }
+        }
+    });
+}

@@ -44,10 +44,22 @@
 //! So a file operation runs where blocking is allowed: as a closure on the executor's
 //! blocking pool ([`spawn_blocking`](crate::task::spawn_blocking)), while the task that asked
 //! awaits the closure's `JoinHandle`. One such *hop* is a push onto the pool's queue, a
-//! condvar wake-up of an idle pool thread (or a new thread), the closure, and a wake-up of
-//! the awaiting task when it returns: tens of microseconds of hand-off, more than a 64 KiB
-//! `read` from the page cache takes. The design question of `corium::fs` is therefore not
-//! *whether* to use the pool but *how rarely*:
+//! wake-up of an idle pool thread (or a new thread), the closure, and a wake-up of the
+//! awaiting task when it returns: ten to tens of microseconds of hand-off, more than a 64 KiB
+//! `read` from the page cache takes.
+//!
+//! The pool makes the common sequence of hops cheap: a thread that has just finished a
+//! closure stays awake (yielding its core) for 50 µs, and the next `spawn_blocking` hands
+//! its closure to that thread without any wake-up syscall. A task awaiting one job after
+//! another (`fs::metadata` in a loop, many small `fs::read`s) comes back well inside that
+//! window, so its hops cost one thread wake-up (the pool waking the task) instead of two;
+//! the pool also wakes a sleeping thread only after releasing its lock, so the woken thread
+//! does not block on it at once. Measured with `strace -f -c` over 20,000 `fs::metadata`
+//! calls: 6 futex calls per hop before, under 1 (plus about one `sched_yield`) after; the
+//! bench's one-hop rows went from 1.0–1.6x tokio's time to 0.5–0.7x.
+//!
+//! The design question of `corium::fs` is still not *whether* to use the pool but *how
+//! rarely*:
 //!
 //! | operation | tokio's pool jobs | corium's | how |
 //! |---|---|---|---|

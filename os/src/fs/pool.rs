@@ -1,8 +1,9 @@
 //! The one door from `corium::fs` to the executor's blocking pool.
 //!
-//! Every pool job is one `spawn_blocking`: a queue push under the pool's lock, a condvar
-//! wake of an idle pool thread (or a new thread), and on completion a wake of the awaiting
-//! task. That hand-off costs tens of microseconds — far more than a small `read(2)` from the
+//! Every pool job is one `spawn_blocking`: a queue push under the pool's lock, a wake of an
+//! idle pool thread (none when the thread that ran the previous job is still awake for the
+//! next, as it is for one job after another), and on completion a wake of the awaiting task.
+//! That hand-off costs ten to tens of microseconds — more than a small `read(2)` from the
 //! page cache — so the rest of this module is organised around making fewer of them.
 
 use std::io;
