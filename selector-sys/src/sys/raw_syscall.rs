@@ -64,7 +64,6 @@ impl<T> SysArg for *mut T {
 /// # Safety
 /// As for `libc::syscall`: `nr` and the arguments must make a valid call of that system call;
 /// every pointer among them must be valid for what the kernel reads or writes through it.
-#[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
 #[inline(always)]
 pub unsafe fn syscall6(
     nr: libc::c_long,
@@ -75,14 +74,25 @@ pub unsafe fn syscall6(
     a4: impl SysArg,
     a5: impl SysArg,
 ) -> libc::c_long {
-    let (a0, a1, a2, a3, a4, a5) = (
+    let args = [
         a0.into_reg(),
         a1.into_reg(),
         a2.into_reg(),
         a3.into_reg(),
         a4.into_reg(),
         a5.into_reg(),
-    );
+    ];
+    // SAFETY: the caller's contract, passed on unchanged.
+    unsafe { raw(nr, args) }
+}
+
+/// The inline instruction.
+///
+/// # Safety
+/// As [`syscall6`].
+#[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+#[inline(always)]
+unsafe fn raw(nr: libc::c_long, [a0, a1, a2, a3, a4, a5]: [usize; 6]) -> libc::c_long {
     let ret: isize;
     #[cfg(target_arch = "x86_64")]
     // SAFETY: the caller's contract makes this a valid system call; the kernel reads the number
@@ -129,34 +139,15 @@ pub unsafe fn syscall6(
     ret as libc::c_long
 }
 
-/// `syscall(nr, a0, …, a5)` through libc's `syscall()` (no inline version here).
+/// libc's `syscall()`, where there is no inline version.
 ///
 /// # Safety
-/// As for `libc::syscall`: `nr` and the arguments must make a valid call of that system call;
-/// every pointer among them must be valid for what the kernel reads or writes through it.
+/// As [`syscall6`].
 #[cfg(not(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri))))]
 #[inline(always)]
-pub unsafe fn syscall6(
-    nr: libc::c_long,
-    a0: impl SysArg,
-    a1: impl SysArg,
-    a2: impl SysArg,
-    a3: impl SysArg,
-    a4: impl SysArg,
-    a5: impl SysArg,
-) -> libc::c_long {
+unsafe fn raw(nr: libc::c_long, [a0, a1, a2, a3, a4, a5]: [usize; 6]) -> libc::c_long {
     // SAFETY: the caller's contract; the registers are passed as the kernel reads them.
-    unsafe {
-        libc::syscall(
-            nr,
-            a0.into_reg(),
-            a1.into_reg(),
-            a2.into_reg(),
-            a3.into_reg(),
-            a4.into_reg(),
-            a5.into_reg(),
-        )
-    }
+    unsafe { libc::syscall(nr, a0, a1, a2, a3, a4, a5) }
 }
 
 /// [`syscall6`] agrees with what the kernel and glibc report, results and errors alike.
