@@ -226,12 +226,13 @@ impl Registration {
         direction: Direction,
         mut f: impl FnMut() -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
+        let scheduled = self.shared();
         loop {
             // Each round spends budget, so a source that keeps reporting readiness while `f`
             // keeps returning `WouldBlock` still yields.
-            let event = ready!(self.poll_ready(cx, direction))?;
+            let event = ready!(Self::poll_ready_on(scheduled, cx, direction))?;
             match f() {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(event),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => scheduled.clear_readiness(event),
                 other => return Poll::Ready(other),
             }
         }
