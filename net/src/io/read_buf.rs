@@ -62,6 +62,25 @@ impl<'a> ReadBuf<'a> {
         }
     }
 
+    /// Wraps `buf` whose first `initialized` bytes are known to be initialised (an earlier
+    /// read into the same memory wrote them): nothing is filled.
+    ///
+    /// # Safety
+    ///
+    /// `initialized <= buf.len()`, and the first `initialized` bytes of `buf` are initialised.
+    #[inline]
+    pub(crate) unsafe fn uninit_with_init(
+        buf: &'a mut [MaybeUninit<u8>],
+        initialized: usize,
+    ) -> ReadBuf<'a> {
+        debug_assert!(initialized <= buf.len());
+        ReadBuf {
+            buf,
+            filled: 0,
+            initialized,
+        }
+    }
+
     /// The total size of the buffer.
     #[inline]
     pub fn capacity(&self) -> usize {

@@ -73,7 +73,9 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadBufVec<'_, R> {
             // The allocation may have moved: what was initialised is unknown again.
             me.state.spare_init = 0;
         }
-        me.state.poll_once(Pin::new(&mut *me.reader), cx, me.buf)
+        // Done after `Ready`: what the read left initialised need not be recorded.
+        me.state
+            .poll_once::<R, false>(Pin::new(&mut *me.reader), cx, me.buf)
     }
 }
 
@@ -113,7 +115,7 @@ impl VecReadState {
                 self.spare_init = 0;
                 buf.filled().len()
             } else {
-                ready!(self.poll_once(reader.as_mut(), cx, vec))?
+                ready!(self.poll_once::<R, true>(reader.as_mut(), cx, vec))?
             };
             if n == 0 {
                 return Poll::Ready(Ok(()));
@@ -124,8 +126,12 @@ impl VecReadState {
 
     /// One read into the spare capacity of `vec` (which may be empty; then this reads zero
     /// bytes). Returns how many bytes were appended.
+    ///
+    /// `KEEP` says whether the caller reads again into the same vector after a `Ready` (the
+    /// read-to-end loop does; a single `read_buf` does not, so it need not work out what is
+    /// left initialised: this runs on every poll of every `read_buf`).
     #[inline]
-    pub(crate) fn poll_once<R: AsyncRead + ?Sized>(
+    pub(crate) fn poll_once<R: AsyncRead + ?Sized, const KEEP: bool>(
         &mut self,
         reader: Pin<&mut R>,
         cx: &mut Context<'_>,
@@ -134,16 +140,13 @@ impl VecReadState {
         let old_len = vec.len();
         let spare = vec.spare_capacity_mut();
         let (spare_ptr, spare_len) = (spare.as_ptr().cast::<u8>(), spare.len());
-        let mut buf = ReadBuf::uninit(spare);
-        // Skipped when 0, the common case (corium's sockets initialise only what they fill):
-        // this runs on every poll of every `read_buf`.
-        if self.spare_init > 0 {
-            // SAFETY: `spare_init` counts spare bytes an earlier read into this same
-            // allocation initialised: reset to 0 whenever the vector may have reallocated,
-            // reduced as the length grows past them, and nobody else writes while we hold
-            // `&mut Vec`; `min` keeps the claim within the spare capacity.
-            unsafe { buf.assume_init(self.spare_init.min(spare_len)) };
-        }
+        // SAFETY: `spare_init` counts spare bytes an earlier read into this same allocation
+        // initialised, so it is within the spare capacity: it is reset to 0 whenever the
+        // vector may have reallocated; after `Pending` it is the cursor of a `ReadBuf` over
+        // this same spare part (the length cannot change between polls while we hold
+        // `&mut Vec`); after `Ready(n)` it drops by the `n` bytes the length grew. Nobody
+        // else writes the vector while we hold `&mut Vec`.
+        let mut buf = unsafe { ReadBuf::uninit_with_init(spare, self.spare_init) };
         let polled = reader.poll_read(cx, &mut buf);
         if buf.start_ptr() != spare_ptr || buf.capacity() != spare_len {
             self.spare_init = 0;
@@ -157,7 +160,9 @@ impl VecReadState {
             return Poll::Pending;
         }
         ready!(polled)?;
-        self.spare_init = init - n;
+        // Without `KEEP` the future is done, and 0 (a plain store) keeps the invariant below
+        // should it be polled again anyway.
+        self.spare_init = if KEEP { init - n } else { 0 };
         // SAFETY: the check above proves `buf` still views this vector's spare capacity, and
         // its invariant (filled <= initialized) says its first `n` bytes — the spare bytes at
         // `old_len..old_len + n` — are initialised. `n <= spare_len`, so the new length stays
