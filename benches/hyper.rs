@@ -17,6 +17,16 @@
 //! cargo bench --bench hyper --features hyper    # the table, about a minute
 //! cargo test --bench hyper --features hyper     # smoke run: every server once, tiny load
 //! ```
+//!
+//! One server alone, in its own process, for `callgrind`, `strace -c` or `perf` (`S` is `corium`
+//! or `tokio`, `C` connections, `N` requests):
+//!
+//! ```text
+//! cargo bench --bench hyper --features hyper --no-run
+//! B=$(ls -t target/release/deps/hyper-* | grep -v '\.d$' | head -1)
+//! strace -f -c $B --serve S --conns C &          # prints "listening ADDR"
+//! $B --drive ADDR --conns C --count N
+//! ```
 
 // Shared with the echo bench, which uses the parts this bench does not.
 #[allow(dead_code)]
@@ -28,6 +38,7 @@ mod cpu;
 mod server;
 
 use std::io::{self, Read, Write};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use crate::client::Client;
@@ -46,8 +57,8 @@ fn good_response(reply: &[u8]) -> bool {
 
 /// The length of the server's response, from one request on a connection of its own. hyper's
 /// response has a fixed length (its `date` header has a fixed format), which the client needs.
-fn response_len(server: &Server) -> io::Result<usize> {
-    let mut probe = std::net::TcpStream::connect(server.addr)?;
+fn response_len(addr: SocketAddr) -> io::Result<usize> {
+    let mut probe = std::net::TcpStream::connect(addr)?;
     probe.set_read_timeout(Some(STALL))?;
     probe.write_all(REQUEST)?;
     let mut got = Vec::new();
@@ -98,7 +109,7 @@ fn cell(conns: usize, windows: usize, length: Duration) -> io::Result<[(f64, Opt
         .collect::<io::Result<Vec<_>>>()?;
     let mut clients = Vec::new();
     for server in &servers {
-        let len = response_len(server)?;
+        let len = response_len(server.addr)?;
         clients.push(Client::connect_request(
             server.addr,
             conns,
@@ -127,8 +138,61 @@ fn cell(conns: usize, windows: usize, length: Duration) -> io::Result<[(f64, Opt
     }))
 }
 
+/// The value after `name` in `args`.
+fn flag<'a>(args: &'a [String], name: &str) -> io::Result<&'a str> {
+    let at = args.iter().position(|a| a == name);
+    at.and_then(|i| args.get(i + 1))
+        .map(String::as_str)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("{name} needs a value")))
+}
+
+fn number(args: &[String], name: &str) -> io::Result<usize> {
+    let text = flag(args, name)?;
+    text.parse()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("{name} {text:?}: {e}")))
+}
+
+/// `--serve corium|tokio --conns C`: one server in this process (for `callgrind`, `strace -c`
+/// or `perf` to see it alone), serving the probe and `C` client connections; prints its address.
+fn serve_by_hand(args: &[String]) -> io::Result<()> {
+    let runtime = match flag(args, "--serve")? {
+        "corium" => Runtime::Corium,
+        "tokio" => Runtime::Tokio,
+        other => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("--serve: corium or tokio, not {other:?}"),
+            ))
+        }
+    };
+    let server = Server::start(runtime, number(args, "--conns")? + 1)?;
+    println!("listening {}", server.addr);
+    server.join()
+}
+
+/// `--drive ADDR --conns C --count N`: the bench's client against a `--serve` process, for `N`
+/// requests in all; prints how many it completed.
+fn drive_by_hand(args: &[String]) -> io::Result<()> {
+    let addr = flag(args, "--drive")?
+        .parse()
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("--drive: {e}")))?;
+    let len = response_len(addr)?;
+    let mut client =
+        Client::connect_request(addr, number(args, "--conns")?, REQUEST, len, good_response)?;
+    let done = client.run(number(args, "--count")? as u64, None)?;
+    println!("{done} requests");
+    Ok(())
+}
+
 fn main() -> io::Result<()> {
     raise_fd_limit();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--serve") {
+        return serve_by_hand(&args);
+    }
+    if args.iter().any(|a| a == "--drive") {
+        return drive_by_hand(&args);
+    }
     let bench = std::env::args().any(|a| a == "--bench");
     let (windows, length, loads) = if bench {
         (5, Duration::from_secs(1), vec![1, 50, 500])

@@ -25,7 +25,13 @@
 //! shifts for a round or two, not for the whole row.
 //!
 //! Run: `cargo bench --bench sync_chan -- --warm-up-time 1 --measurement-time 3`, or with
-//! `--test` to run each routine once.
+//! `--test` to run each routine once. One side alone, for `perf record` or `strace -f -c`:
+//!
+//! ```text
+//! cargo bench --bench sync_chan --no-run
+//! B=$(ls -t target/release/deps/sync_chan-* | grep -v '\.d$' | head -1)
+//! strace -f -c -e trace=futex,sched_yield $B --one corium mpsc_bounded_contended_1p 2000
+//! ```
 
 #[path = "support/ratio_table.rs"]
 mod ratio_table;
@@ -390,7 +396,39 @@ fn interleaved(groups: &[String], quick: bool) {
     }
 }
 
+/// `--one SIDE GROUP ITERS`: runs one side's workload alone, `ITERS` times on one runtime, and
+/// prints the mean time, for looking at it with `perf` or `strace -f -c` (see the module docs).
+fn one_side(args: &[String]) {
+    let [side, group, iters] = args else {
+        panic!("usage: --one corium|tokio GROUP ITERS");
+    };
+    let iters: u32 = iters.parse().expect("ITERS is a number");
+    let contended = group.contains("_contended_");
+    let start = Instant::now();
+    match side.as_str() {
+        "corium" => {
+            let rt = corium_rt(contended);
+            for _ in 0..iters {
+                rt.block_on(corium_workload(group));
+            }
+        }
+        "tokio" => {
+            let rt = tokio_rt(contended);
+            for _ in 0..iters {
+                rt.block_on(tokio_workload(group));
+            }
+        }
+        other => panic!("--one: the side is corium or tokio, not {other:?}"),
+    }
+    let per = start.elapsed() / iters;
+    println!("{side} {group}: {per:?} per iteration ({iters} iterations)");
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--one") {
+        return one_side(&args[at + 1..(at + 4).min(args.len())]);
+    }
     ratio_table::self_check();
     let since = SystemTime::now() - Duration::from_millis(100);
     let mut c = Criterion::default()
