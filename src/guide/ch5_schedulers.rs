@@ -39,7 +39,9 @@
 //! then a fair share of the injector. To keep idle workers from swarming the same queues, at
 //! most half of them search at once; the others park at once. A producer that queues a task
 //! wakes a sleeper only if nobody is searching, since a searcher will find the task; a
-//! searcher that finds work and was the last one wakes another, as there may be more.
+//! searcher that finds work and was the last one wakes another if more is still queued.
+//! (tokio's wakes another unconditionally; when tasks arrive one at a time that wake-up only
+//! finds nothing and parks again, a system call each way per task.)
 //!
 //! ## Parking without losing a wake-up
 //!
@@ -59,6 +61,21 @@
 //! comes before the park is remembered, several unparks collapse into one, and a sleeper that
 //! published "I am in the driver" is woken through the driver — the seed's `unpark_driver`,
 //! which in corium ends in one `write` to the eventfd.
+//!
+//! ## Spinning before sleeping (a corium addition)
+//!
+//! A sleep and its wake-up cost a futex wait, a futex wake (or that eventfd `write`) on the
+//! other thread, and a context switch each way: several microseconds, nearly all in the
+//! kernel. Where two threads hand work back and forth — the `block_on` thread draining a
+//! channel that a task on a worker fills — both would pay that thousands of times a second. So
+//! the `block_on` thread, and a searching worker whose work came through the injector, first
+//! *spin* for up to 50 µs watching for their wake-up (`executor/src/scheduler/spin.rs`): if it
+//! comes, nobody slept, and the waker found nobody to wake. Spinning is a bet that burns a core
+//! when lost, so a thread spins only if its last sleep was short (its work came within 50 µs
+//! of it going to sleep, as stamped by the unpark), and after 64 busy spins it yields the core
+//! at each turn, in case the thread it waits for needs it. An idle runtime loses the bet once
+//! and then sleeps at once. I/O never arms it: readiness arrives at whichever worker sleeps in
+//! the driver, so a spinning worker would be watching the wrong place.
 //!
 //! ## Example: a park, and a steal
 //!

@@ -4,6 +4,7 @@
 
 use crate::coop;
 use crate::scheduler::park::{Parker, Unparker};
+use crate::scheduler::spin::Spin;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
@@ -24,22 +25,38 @@ impl Wake for ThreadWaker {
 pub(crate) struct ThreadParker {
     parker: Parker,
     waker: Waker,
+    spin: Spin,
 }
 
 impl ThreadParker {
     pub(crate) fn new() -> ThreadParker {
         let parker = Parker::new(None);
         let waker = Waker::from(Arc::new(ThreadWaker(parker.unparker())));
-        ThreadParker { parker, waker }
+        ThreadParker {
+            parker,
+            waker,
+            spin: Spin::default(),
+        }
     }
 
     pub(crate) fn waker(&self) -> &Waker {
         &self.waker
     }
 
-    /// Sleeps until the waker is used (returns at once if it already was).
+    /// Sleeps until the waker is used (returns at once if it already was). If the last
+    /// sleep was short, it first watches for the wake-up for a few microseconds
+    /// ([`spin`](crate::scheduler::spin)).
     pub(crate) fn park(&mut self) {
-        self.parker.park(None);
+        let parker = &mut self.parker;
+        if self.spin.spin(|| parker.is_notified()) {
+            // Consumes the notification without sleeping.
+            parker.park(None);
+            return;
+        }
+        let slept_at = corium_selector_sys::monotonic_nanos();
+        parker.park(None);
+        let woke_at = corium_selector_sys::monotonic_nanos();
+        self.spin.record(slept_at, woke_at, parker.woken_at());
     }
 
     /// Polls `future` until it completes, parking in between.

@@ -13,6 +13,7 @@ pub(crate) mod local;
 pub(crate) mod multi_thread;
 pub(crate) mod park;
 pub(crate) mod rand;
+pub(crate) mod spin;
 pub(crate) mod stats;
 
 use crate::blocking;

@@ -21,7 +21,9 @@
 //! notifying.
 
 use crate::driver::{Driver, DriverHandle};
-use crate::loom::atomic::{AtomicUsize, Ordering::SeqCst};
+use crate::loom::atomic::{
+    AtomicU64, AtomicUsize, Ordering::Acquire, Ordering::Relaxed, Ordering::SeqCst,
+};
 use crate::loom::{lock, Arc, Condvar, Mutex};
 use crate::trace;
 use std::time::Duration;
@@ -63,6 +65,10 @@ fn name(state: usize) -> &'static str {
 
 struct Inner {
     state: AtomicUsize,
+    /// When (monotonic nanoseconds) an unpark last had to wake this thread from a sleep: the
+    /// moment its work arrived, as opposed to the moment the kernel got round to running it.
+    /// Read by the sleeper to decide whether to spin next time.
+    woken_at: AtomicU64,
     mutex: Mutex<()>,
     condvar: Condvar,
     /// How to interrupt a thread parked in the driver (absent: never parks there).
@@ -96,6 +102,7 @@ impl Parker {
         Parker {
             inner: Arc::new(Inner {
                 state: AtomicUsize::new(EMPTY),
+                woken_at: AtomicU64::new(0),
                 mutex: Mutex::new(()),
                 condvar: Condvar::new(),
                 driver,
@@ -119,6 +126,20 @@ impl Parker {
             Some(driver) => self.park_driver(driver),
             None => self.park_condvar(),
         }
+    }
+
+    /// When an unpark last woke this thread from a sleep (monotonic nanoseconds; 0: never).
+    /// A sleep that ended without one (driver events, a spurious return) leaves it older than
+    /// the sleep's start.
+    #[inline]
+    pub(crate) fn woken_at(&self) -> u64 {
+        self.inner.woken_at.load(Relaxed)
+    }
+
+    /// `true` if an unpark is waiting to be consumed (the next park would return at once).
+    #[inline]
+    pub(crate) fn is_notified(&self) -> bool {
+        self.inner.state.load(Acquire) == NOTIFIED
     }
 
     /// One non-blocking driver turn (maintenance). Leaves any pending notification in place.
@@ -216,14 +237,26 @@ impl Unparker {
         match prev {
             EMPTY | NOTIFIED => {}
             PARKED_CONDVAR => {
+                self.stamp();
                 // Taking the mutex orders this notify after the sleeper's wait has started:
                 // it set PARKED_CONDVAR while holding the lock and only releases it by waiting.
                 drop(lock(&self.inner.mutex));
                 self.inner.condvar.notify_one();
             }
-            PARKED_DRIVER => self.unpark_driver(),
+            PARKED_DRIVER => {
+                self.stamp();
+                self.unpark_driver();
+            }
             other => unreachable!("unpark: unexpected state {}", name(other)),
         }
+    }
+
+    /// Records when the sleeper's work arrived (see `Inner::woken_at`). Only on the paths that
+    /// make a system call anyway, so the clock read is lost in it.
+    fn stamp(&self) {
+        self.inner
+            .woken_at
+            .store(corium_selector_sys::monotonic_nanos(), Relaxed);
     }
 
     /// Interrupts a thread blocked in `Driver::turn` (seed 004: through the selector's waker).

@@ -84,21 +84,25 @@ fn now_nanos() -> u64 {
 }
 
 impl BusyTime {
-    /// The worker woke up (or started).
-    pub(crate) fn start(&self) {
-        self.since.store(now_nanos(), Relaxed);
+    /// The worker woke up (or started). Returns the clock reading, for the caller to time the
+    /// sleep that just ended.
+    pub(crate) fn start(&self) -> u64 {
+        let now = now_nanos();
+        self.since.store(now, Relaxed);
+        now
     }
 
-    /// The worker is about to park (or stop).
-    pub(crate) fn stop(&self) {
+    /// The worker is about to park (or stop). Returns the clock reading.
+    pub(crate) fn stop(&self) -> u64 {
+        let now = now_nanos();
         let since = self.since.load(Relaxed);
-        if since == 0 {
-            return;
+        if since != 0 {
+            self.since.store(0, Relaxed);
+            let total = self.total_nanos.load(Relaxed);
+            self.total_nanos
+                .store(total.saturating_add(now.saturating_sub(since)), Relaxed);
         }
-        self.since.store(0, Relaxed);
-        let spent = now_nanos().saturating_sub(since);
-        let total = self.total_nanos.load(Relaxed);
-        self.total_nanos.store(total.saturating_add(spent), Relaxed);
+        now
     }
 
     pub(crate) fn total(&self) -> Duration {

@@ -20,6 +20,7 @@
 use super::worker::Notified;
 use super::Handle;
 use crate::scheduler::park::Parker;
+use crate::scheduler::spin::Spin;
 use crate::scheduler::{self, rand::FastRand};
 use crate::trace::{self, Dest};
 use crossbeam_deque::{Steal, Worker as LocalQueue};
@@ -47,6 +48,13 @@ pub(crate) struct Core {
     pub(super) is_shutdown: bool,
     /// `None` while the worker is parked (wakes during a driver turn then do not notify).
     pub(super) park: Option<Parker>,
+    /// Whether the last park was short (see [`spin`](crate::scheduler::spin)).
+    pub(super) spin: Spin,
+    /// This worker took a task from the injector since it last parked: its work comes from
+    /// outside the workers (a `block_on` thread, a blocking-pool thread), which is what an
+    /// idle spin can catch. Work that comes from the driver (I/O, timers) arrives in whichever
+    /// worker sleeps in the driver, so a spinning worker would only burn its core.
+    pub(super) fed_by_injector: bool,
     rand: FastRand,
 }
 
@@ -68,6 +76,8 @@ impl Core {
             is_searching: false,
             is_shutdown: false,
             park: Some(park),
+            spin: Spin::default(),
+            fed_by_injector: false,
             rand: FastRand::new(),
         }
     }
@@ -81,15 +91,23 @@ impl Core {
         if self.inject_first_in == 0 {
             self.inject_first_in = handle.config.global_queue_interval;
             // Fairness: injected tasks must not wait behind an endless local queue.
-            return handle
-                .shared
-                .pop_inject()
-                .or_else(|| self.next_local_task());
+            return self.next_task_inject_first(handle);
         }
         if let Some(task) = self.next_local_task() {
             return Some(task);
         }
         self.steal_from_inject(handle)
+    }
+
+    /// Every `global_queue_interval` ticks: the injector before the local queue. Out of line,
+    /// so the common tick stays small.
+    #[inline(never)]
+    fn next_task_inject_first(&mut self, handle: &Handle) -> Option<Notified> {
+        if let Some(task) = handle.shared.pop_inject() {
+            self.fed_by_injector = true;
+            return Some(task);
+        }
+        self.next_local_task()
     }
 
     /// Moves a batch of the injector into the (empty) local queue and returns one task.
@@ -115,6 +133,7 @@ impl Core {
         loop {
             match inject.steal_batch_with_limit_and_pop(&self.run_queue, limit) {
                 Steal::Success(task) => {
+                    self.fed_by_injector = true;
                     let count = self.run_queue.len() - before + 1;
                     let m = &handle.shared.metrics[self.index];
                     m.steal_operations.incr();
@@ -216,6 +235,27 @@ impl Core {
         !self.is_searching && usize::from(self.lifo_slot.is_some()) + self.run_queue.len() > 1
     }
 
+    /// Spins for work another thread queues (see [`spin`](crate::scheduler::spin)), if the
+    /// last park was short, this worker has been fed by the injector since, and it is a
+    /// searcher: a searcher is what producers count on to find new work without waking
+    /// anyone, so its spinning saves their system call too. `true` if work showed up in the
+    /// injector or a sibling's queue.
+    #[inline(never)]
+    pub(super) fn spin_for_work(&self, handle: &Handle) -> bool {
+        if !self.is_searching || !self.fed_by_injector {
+            return false;
+        }
+        let shared = &handle.shared;
+        self.spin.spin(|| {
+            !shared.inject.is_empty()
+                || shared
+                    .remotes
+                    .iter()
+                    .enumerate()
+                    .any(|(i, remote)| i != self.index && !remote.steal.is_empty())
+        })
+    }
+
     fn transition_to_searching(&mut self, handle: &Handle) -> bool {
         if !self.is_searching {
             self.is_searching = handle.shared.idle.transition_worker_to_searching();
@@ -229,9 +269,13 @@ impl Core {
         }
         self.is_searching = false;
         if handle.shared.idle.transition_worker_from_searching() {
-            // We were the last searcher and found work: there may be more, so hand the
-            // searching role on.
-            handle.notify_parked();
+            // We were the last searcher and found work: if more is queued (the rest of a
+            // batch we took, another worker's backlog), hand the searching role on. If not, a
+            // wake-up would only find nothing and park again, a system call each way, on
+            // every task that comes in one at a time. Work queued after this check sees no
+            // searcher and wakes a sleeper itself (the same argument as the last searcher's
+            // re-check when it parks).
+            handle.notify_if_work_pending();
         }
     }
 

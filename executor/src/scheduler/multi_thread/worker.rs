@@ -487,6 +487,8 @@ impl Context<'_> {
                 Some(task) => task,
                 None => match core.steal_work(handle) {
                     Some(task) => task,
+                    // Work queued by another thread while we spun: take it as a searcher.
+                    None if core.fed_by_injector && core.spin_for_work(handle) => continue,
                     None => {
                         drop(core);
                         self.park();
@@ -554,12 +556,15 @@ impl Context<'_> {
             }
             self.metrics.parks.incr();
             handle.config.before_park();
-            self.metrics.busy.stop();
+            self.core().fed_by_injector = false;
+            let slept_at = self.metrics.busy.stop();
             self.park_timeout(false);
-            self.metrics.busy.start();
+            let woke_at = self.metrics.busy.start();
             handle.config.after_unpark();
             self.metrics.unparks.incr();
             let mut core = self.core();
+            let unparked_at = core.park.as_ref().map_or(0, Parker::woken_at);
+            core.spin.record(slept_at, woke_at, unparked_at);
             // The worker slept (in the driver, or on its condvar while another worker held
             // the driver): it is not starving I/O, so the next maintenance poll is due
             // `event_interval` busy ticks from now. Otherwise a worker that sleeps between
