@@ -37,29 +37,36 @@
 mod ratio_table;
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed, Ordering::SeqCst};
 use std::time::{Duration, Instant, SystemTime};
 
 use criterion::{Criterion, SamplingMode};
 
 use crate::ratio_table::{RatioTable, Target};
 
-/// Counts live bytes, for the bytes-per-channel report.
+/// Counts live bytes, for the bytes-per-channel report — only while [`COUNTING`] is set: a
+/// locked add on one shared counter at every allocation would time the counter (and, in the
+/// contended rows, its cache line bouncing between cores) along with both runtimes.
 struct Counting;
 
 static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
+static COUNTING: AtomicBool = AtomicBool::new(false);
 
 // SAFETY: every method forwards to `System` with the caller's arguments unchanged; the counter
 // is a plain atomic and never affects the returned memory.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATED.fetch_add(layout.size(), Relaxed);
+        if COUNTING.load(Relaxed) {
+            ALLOCATED.fetch_add(layout.size(), Relaxed);
+        }
         // SAFETY: forwarded caller contract.
         unsafe { System.alloc(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        ALLOCATED.fetch_sub(layout.size(), Relaxed);
+        if COUNTING.load(Relaxed) {
+            ALLOCATED.fetch_sub(layout.size(), Relaxed);
+        }
         // SAFETY: forwarded caller contract.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -174,9 +181,11 @@ macro_rules! workloads {
             /// Bytes one channel allocates (measured on a fresh channel, kept alive).
             pub fn bytes() -> [(&'static str, usize); 5] {
                 fn measure<T>(make: impl FnOnce() -> T) -> usize {
+                    COUNTING.store(true, SeqCst);
                     let before = ALLOCATED.load(SeqCst);
                     let kept = make();
                     let after = ALLOCATED.load(SeqCst);
+                    COUNTING.store(false, SeqCst);
                     drop(kept);
                     after - before
                 }

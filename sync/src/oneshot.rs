@@ -231,6 +231,7 @@ impl<T> Sender<T> {
     /// # Errors
     /// Gives `value` back if the receiver was closed or dropped; a value sent before
     /// [`Receiver::close`] may still be received.
+    #[inline]
     pub fn send(mut self, value: T) -> Result<(), T> {
         let inner = self
             .inner
@@ -254,6 +255,7 @@ impl<T> Sender<T> {
 
     /// Marks this side done: `extra` is `VALUE` for a send, `0` for a drop. With `VALUE`, fails
     /// (changing nothing) if the receiver already closed.
+    #[inline]
     fn finish(inner: NonNull<Inner<T>>, extra: usize) -> Result<(), ()> {
         // SAFETY: this side has not released the allocation yet.
         let shared = unsafe { inner.as_ref() };
@@ -338,7 +340,7 @@ impl<T> Receiver<T> {
         // SAFETY: the allocation lives until this side releases it.
         let state = unsafe { inner.as_ref() }.state.load(Acquire);
         if state & VALUE != 0 {
-            Ok(self.take_value())
+            Ok(self.take_value(state))
         } else if state & (TX_DONE | RX_CLOSED) != 0 {
             Err(TryRecvError::Closed)
         } else {
@@ -388,22 +390,33 @@ impl<T> Receiver<T> {
         }
     }
 
-    /// Moves the value out and releases this side.
-    fn take_value(&mut self) -> T {
+    /// Moves the value out and releases this side; `state` is the acquire load that showed
+    /// `VALUE`.
+    #[inline]
+    fn take_value(&mut self, state: usize) -> T {
         let inner = self.inner.take().expect("checked by the caller");
         // SAFETY: the caller saw `VALUE` (with acquire), so the sender is done with the slot.
         let value = unsafe { inner.as_ref() }
             .value
             .with_mut(|v| unsafe { (*v).take() });
-        Receiver::release(inner);
+        Receiver::release_from(inner, state);
         value.expect("VALUE is set only after the slot is written")
     }
 
     /// Closes and releases the receiving side, waking a sender waiting in `closed`.
     fn release(inner: NonNull<Inner<T>>) {
         // SAFETY: this side has not released the allocation yet.
+        let state = unsafe { inner.as_ref() }.state.load(Acquire);
+        Receiver::release_from(inner, state);
+    }
+
+    /// [`release`](Receiver::release), from `state`, an acquire load of the word made by this
+    /// side since its last update: the usual reply path (sent, then received) has just read
+    /// the word and need not read it again.
+    #[inline]
+    fn release_from(inner: NonNull<Inner<T>>, mut state: usize) {
+        // SAFETY: this side has not released the allocation yet.
         let shared = unsafe { inner.as_ref() };
-        let mut state = shared.state.load(Acquire);
         if state & TX_RELEASED != 0 {
             // The sender is gone for good (its bits never change again): nobody else will
             // read the word, so there is nothing to publish. The usual reply path (sent,
@@ -439,6 +452,7 @@ impl<T> Receiver<T> {
 impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let inner = this.inner.expect("`async fn` resumed after completion: a oneshot::Receiver was polled after it returned Ready");
@@ -451,11 +465,11 @@ impl<T> Future for Receiver<T> {
         });
         coop.made_progress();
         if state & VALUE != 0 {
-            Poll::Ready(Ok(this.take_value()))
+            Poll::Ready(Ok(this.take_value(state)))
         } else {
             // Dropped without sending (or closed by us before a send): finished, as tokio's.
             this.inner = None;
-            Receiver::release(inner);
+            Receiver::release_from(inner, state);
             Poll::Ready(Err(RecvError(())))
         }
     }
