@@ -289,6 +289,8 @@ impl Core {
             .idle
             .transition_worker_to_parked(self.index, self.is_searching);
         self.is_searching = false;
+        // Counted again from the next wake-up: is that work, too, from the injector?
+        self.fed_by_injector = false;
         if was_last_searcher {
             handle.notify_if_work_pending();
         }

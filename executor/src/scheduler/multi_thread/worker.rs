@@ -556,7 +556,6 @@ impl Context<'_> {
             }
             self.metrics.parks.incr();
             handle.config.before_park();
-            self.core().fed_by_injector = false;
             let slept_at = self.metrics.busy.stop();
             self.park_timeout(false);
             let woke_at = self.metrics.busy.start();
