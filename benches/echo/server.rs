@@ -71,7 +71,12 @@ macro_rules! echo_server {
                                 echoed += n as u64;
                             }
                         }
-                        let mut buf = vec![0u8; size];
+                        // Zeroed by a plain fill, not `vec![0; n]`: that asks for zeroed
+                        // memory (calloc), which skips the memset when the allocator has fresh
+                        // pages and not when it reuses a chunk, so the start-up instructions
+                        // the callgrind mode subtracts would vary from run to run.
+                        let mut buf = Vec::with_capacity(size);
+                        buf.resize(size, 0u8);
                         let mut echoed = 0u64;
                         loop {
                             let n = stream.read(&mut buf).await?;
