@@ -33,6 +33,8 @@
 //! strace -f -c -e trace=futex,sched_yield $B --one corium mpsc_bounded_contended_1p 2000
 //! ```
 
+#[path = "support/interleave.rs"]
+mod interleave;
 #[path = "support/ratio_table.rs"]
 mod ratio_table;
 
@@ -42,6 +44,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use criterion::{Criterion, SamplingMode};
 
+use crate::interleave::interleave;
 use crate::ratio_table::{RatioTable, Target};
 
 /// Counts live bytes, for the bytes-per-channel report — only while [`COUNTING`] is set: a
@@ -349,12 +352,6 @@ fn parse_group(group: &str) -> (bool, bool, usize) {
     )
 }
 
-/// The median of `values` (sorted in place).
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 /// The interleaved corium/tokio comparison (see the module docs); `quick` runs one tiny round
 /// (for `--test`).
 fn interleaved(groups: &[String], quick: bool) {
@@ -371,31 +368,16 @@ fn interleaved(groups: &[String], quick: bool) {
     for group in groups {
         let contended = group.contains("_contended_");
         let (crt, trt) = (corium_rt(contended), tokio_rt(contended));
-        let (mut c, mut t, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-        // Round 0 warms both runtimes up (threads started, caches filled) and is not counted.
-        for round in 0..=rounds {
-            let start = Instant::now();
-            for _ in 0..iters {
-                crt.block_on(corium_workload(group));
-            }
-            let corium = start.elapsed().as_secs_f64() / iters as f64;
-            let start = Instant::now();
-            for _ in 0..iters {
-                trt.block_on(tokio_workload(group));
-            }
-            let tokio = start.elapsed().as_secs_f64() / iters as f64;
-            if round == 0 {
-                continue;
-            }
-            c.push(corium);
-            t.push(tokio);
-            ratios.push(corium / tokio);
-        }
-        let ratio = median(&mut ratios);
+        let (c, t, ratio) = interleave(
+            rounds,
+            iters,
+            || crt.block_on(corium_workload(group)),
+            || trt.block_on(tokio_workload(group)),
+        );
         println!(
             "{group:<31} {:>10} {:>10} {ratio:>13.3} {:>8}",
-            ratio_table::format_ns(median(&mut c) * 1e9),
-            ratio_table::format_ns(median(&mut t) * 1e9),
+            ratio_table::format_ns(c * 1e9),
+            ratio_table::format_ns(t * 1e9),
             match (quick, ratio <= 0.8) {
                 (true, _) => "-",
                 (false, true) => "PASS",

@@ -12,12 +12,15 @@
 //! is unlimited for both; inside one, corium's primitives spend it (tokio's do not know about
 //! corium's budget), which costs corium a yield every 128 uncontended operations.
 //!
-//! After criterion: the ratio table (target: at most tokio's time), then the sizes of each
-//! primitive and of one waiter (a pending `lock()` future: the whole waiter is inline in it,
-//! nothing is allocated).
+//! After criterion: the ratio table (target: at most tokio's time), then an *interleaved*
+//! table (31 alternating short rounds of each side, median of the per-round ratios; see
+//! `support/interleave.rs` for why), then the sizes of each primitive and of one waiter (a
+//! pending `lock()` future: the whole waiter is inline in it, nothing is allocated).
 //!
 //! Run: `cargo bench --bench sync_prim` (a minute), or `-- --test` to run each routine once.
 
+#[path = "support/interleave.rs"]
+mod interleave;
 #[path = "support/ratio_table.rs"]
 mod ratio_table;
 
@@ -31,6 +34,7 @@ use std::time::{Duration, SystemTime};
 use corium::runtime::{Builder, Runtime};
 use criterion::Criterion;
 
+use crate::interleave::interleave;
 use crate::ratio_table::{RatioTable, Target};
 
 const CONTENDERS: usize = 8;
@@ -184,7 +188,76 @@ fn main() {
     .report(&groups, since)
     .expect("could not write the sync_prim summary");
 
+    interleaved(std::env::args().any(|a| a == "--test"));
     size_report();
+}
+
+/// The interleaved table; `quick` (for `--test`) runs one tiny round and gives no verdict.
+fn interleaved(quick: bool) {
+    let rounds = if quick { 1 } else { 31 };
+    // Iterations per side per round, per group: rounds of a few milliseconds each.
+    let scale = |n: usize| if quick { 1 } else { n };
+    println!(
+        "\nsync_prim interleaved (median of {rounds} per-round ratios; target <= 1.00)\n\n\
+         {:<28}{:>10}{:>10}{:>14}{:>9}",
+        "group", "corium", "tokio", "corium/tokio", "verdict"
+    );
+    let (cm, tm) = (corium::sync::Mutex::new(0), tokio::sync::Mutex::new(0));
+    let (cs, ts) = (
+        corium::sync::Semaphore::new(1),
+        tokio::sync::Semaphore::new(1),
+    );
+    let (multi, current) = (multi(), current());
+    let rows = [
+        (
+            "mutex_uncontended",
+            interleave(
+                rounds,
+                scale(50_000),
+                || corium_w::mutex_uncontended(&cm),
+                || tokio_w::mutex_uncontended(&tm),
+            ),
+        ),
+        (
+            "semaphore_acquire_release",
+            interleave(
+                rounds,
+                scale(50_000),
+                || corium_w::semaphore_acquire_release(&cs),
+                || tokio_w::semaphore_acquire_release(&ts),
+            ),
+        ),
+        (
+            "mutex_contended_8",
+            interleave(
+                rounds,
+                scale(10),
+                || multi.block_on(corium_w::mutex_contended()),
+                || multi.block_on(tokio_w::mutex_contended()),
+            ),
+        ),
+        (
+            "notify_ping_pong",
+            interleave(
+                rounds,
+                scale(20),
+                || current.block_on(corium_w::notify_ping_pong()),
+                || current.block_on(tokio_w::notify_ping_pong()),
+            ),
+        ),
+    ];
+    for (group, (c, t, ratio)) in rows {
+        println!(
+            "{group:<28}{:>10}{:>10}{ratio:>14.3}{:>9}",
+            ratio_table::format_ns(c * 1e9),
+            ratio_table::format_ns(t * 1e9),
+            match (quick, ratio <= 1.0) {
+                (true, _) => "-",
+                (false, true) => "PASS",
+                (false, false) => "MISS",
+            },
+        );
+    }
 }
 
 /// Bytes per primitive and per waiter (a pending `lock()` future holds the whole waiter).
