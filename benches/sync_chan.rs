@@ -25,7 +25,9 @@
 //! shifts for a round or two, not for the whole row.
 //!
 //! Run: `cargo bench --bench sync_chan -- --warm-up-time 1 --measurement-time 3`, or with
-//! `--test` to run each routine once. One side alone, for `perf record` or `strace -f -c`:
+//! `--test` to run each routine once. `SYNC_CHAN_INTERLEAVE=part` limits the interleaved pass to
+//! the groups whose name contains `part` (criterion takes its usual name filter). One side
+//! alone, for `perf record` or `strace -f -c`:
 //!
 //! ```text
 //! cargo bench --bench sync_chan --no-run
@@ -548,7 +550,13 @@ fn main() {
     .expect("could not write the broadcast/watch summary");
 
     let quick = std::env::args().any(|a| a == "--test");
-    interleaved(&fast_groups, quick);
+    // `SYNC_CHAN_INTERLEAVE=part` interleaves only the groups whose name contains `part`.
+    let only = std::env::var("SYNC_CHAN_INTERLEAVE").unwrap_or_default();
+    let chosen: Vec<String> = fast_groups
+        .into_iter()
+        .filter(|g| g.contains(only.as_str()))
+        .collect();
+    interleaved(&chosen, quick);
 
     println!("\nbytes allocated per channel (T = u64), corium vs tokio:");
     for ((name, corium), (_, tokio)) in corium_w::bytes().into_iter().zip(tokio_w::bytes()) {
