@@ -17,10 +17,10 @@
 use corium_selector_sys::monotonic_nanos;
 
 /// A sleep that ended within this many nanoseconds counts as short: the next wait spins.
-pub(crate) const SHORT_WAIT_NS: u64 = 50_000;
+const SHORT_WAIT_NS: u64 = 50_000;
 
 /// The longest spin, in nanoseconds: a fraction of what a sleep and its wake-up cost together.
-pub(crate) const SPIN_NS: u64 = 50_000;
+const SPIN_NS: u64 = 50_000;
 
 /// Busy spins (a `pause` each, tens of cycles) before the wait starts yielding the core.
 const SPINS_BEFORE_YIELD: u32 = 64;

@@ -236,24 +236,14 @@ impl Core {
     }
 
     /// Spins for work another thread queues (see [`spin`](crate::scheduler::spin)), if the
-    /// last park was short, this worker has been fed by the injector since, and it is a
-    /// searcher: a searcher is what producers count on to find new work without waking
-    /// anyone, so its spinning saves their system call too. `true` if work showed up in the
-    /// injector or a sibling's queue.
+    /// last park was short and this worker is a searcher: a searcher is what producers count
+    /// on to find new work without waking anyone, so its spinning saves their system call too.
+    /// The caller checks `fed_by_injector` first (inline, on the idle path). `true` if work
+    /// showed up in the injector or a worker's queue (ours is empty: nothing runs here while
+    /// we spin).
     #[inline(never)]
     pub(super) fn spin_for_work(&self, handle: &Handle) -> bool {
-        if !self.is_searching || !self.fed_by_injector {
-            return false;
-        }
-        let shared = &handle.shared;
-        self.spin.spin(|| {
-            !shared.inject.is_empty()
-                || shared
-                    .remotes
-                    .iter()
-                    .enumerate()
-                    .any(|(i, remote)| i != self.index && !remote.steal.is_empty())
-        })
+        self.is_searching && self.spin.spin(|| handle.shared.has_queued_work())
     }
 
     fn transition_to_searching(&mut self, handle: &Handle) -> bool {

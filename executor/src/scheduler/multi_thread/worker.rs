@@ -247,6 +247,11 @@ impl Shared {
         true
     }
 
+    /// Whether any worker's queue or the injector holds a task another worker could take.
+    pub(super) fn has_queued_work(&self) -> bool {
+        !self.inject.is_empty() || self.remotes.iter().any(|r| !r.steal.is_empty())
+    }
+
     pub(super) fn pop_inject(&self) -> Option<Notified> {
         loop {
             match self.inject.steal() {
@@ -343,9 +348,7 @@ impl Handle {
 
     /// Called by the last searcher to park: any queued work left behind gets a worker.
     pub(super) fn notify_if_work_pending(&self) {
-        let pending = self.shared.remotes.iter().any(|r| !r.steal.is_empty())
-            || !self.shared.inject.is_empty();
-        if pending {
+        if self.shared.has_queued_work() {
             self.notify_parked();
         }
     }
