@@ -144,8 +144,8 @@ impl VecReadState {
         // initialised, so it is within the spare capacity: it is reset to 0 whenever the
         // vector may have reallocated; after `Pending` it is the cursor of a `ReadBuf` over
         // this same spare part (the length cannot change between polls while we hold
-        // `&mut Vec`); after `Ready(n)` it drops by the `n` bytes the length grew. Nobody
-        // else writes the vector while we hold `&mut Vec`.
+        // `&mut Vec`); after `Ready(n)` it drops by the `n` bytes the length grew (`KEEP`) or
+        // is 0. Nobody else writes the vector while we hold `&mut Vec`.
         let mut buf = unsafe { ReadBuf::uninit_with_init(spare, self.spare_init) };
         let polled = reader.poll_read(cx, &mut buf);
         if buf.start_ptr() != spare_ptr || buf.capacity() != spare_len {
