@@ -46,7 +46,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use criterion::{Criterion, SamplingMode};
 
-use crate::interleave::interleave;
+use crate::interleave::{interleave, verdict};
 use crate::ratio_table::{RatioTable, Target};
 
 /// Counts live bytes, for the bytes-per-channel report — only while [`COUNTING`] is set: a
@@ -380,11 +380,7 @@ fn interleaved(groups: &[String], quick: bool) {
             "{group:<31} {:>10} {:>10} {ratio:>13.3} {:>8}",
             ratio_table::format_ns(c * 1e9),
             ratio_table::format_ns(t * 1e9),
-            match (quick, ratio <= 0.8) {
-                (true, _) => "-",
-                (false, true) => "PASS",
-                (false, false) => "MISS",
-            },
+            verdict(quick, ratio, 0.8),
         );
     }
 }

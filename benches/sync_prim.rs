@@ -34,7 +34,7 @@ use std::time::{Duration, SystemTime};
 use corium::runtime::{Builder, Runtime};
 use criterion::Criterion;
 
-use crate::interleave::interleave;
+use crate::interleave::{interleave, verdict};
 use crate::ratio_table::{RatioTable, Target};
 
 const CONTENDERS: usize = 8;
@@ -251,11 +251,7 @@ fn interleaved(quick: bool) {
             "{group:<28}{:>10}{:>10}{ratio:>14.3}{:>9}",
             ratio_table::format_ns(c * 1e9),
             ratio_table::format_ns(t * 1e9),
-            match (quick, ratio <= 1.0) {
-                (true, _) => "-",
-                (false, true) => "PASS",
-                (false, false) => "MISS",
-            },
+            verdict(quick, ratio, 1.0),
         );
     }
 }

@@ -40,3 +40,13 @@ pub fn interleave(
     }
     (median(&mut ta), median(&mut tb), median(&mut ratios))
 }
+
+/// The verdict column: `PASS` when `ratio` is at most `target`, `-` for a `--test` run, whose
+/// one tiny round proves nothing.
+pub fn verdict(quick: bool, ratio: f64, target: f64) -> &'static str {
+    match (quick, ratio <= target) {
+        (true, _) => "-",
+        (false, true) => "PASS",
+        (false, false) => "MISS",
+    }
+}
