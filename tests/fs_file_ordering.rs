@@ -128,19 +128,41 @@ both_flavors! {
     }
 }
 
+/// A current-thread runtime whose blocking pool has a single thread.
+fn one_pool_thread() -> corium::runtime::Runtime {
+    corium::runtime::Builder::new_current_thread()
+        .max_blocking_threads(1)
+        .build()
+        .unwrap()
+}
+
+/// Occupies the pool's only thread until [`free`](HeldPool::free), so file jobs stay queued.
+struct HeldPool {
+    release: std::sync::mpsc::Sender<()>,
+    blocker: corium::task::JoinHandle<Result<(), std::sync::mpsc::RecvError>>,
+}
+
+impl HeldPool {
+    fn hold() -> HeldPool {
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let blocker = corium::task::spawn_blocking(move || held.recv());
+        HeldPool { release, blocker }
+    }
+
+    async fn free(self) {
+        self.release.send(()).unwrap();
+        self.blocker.await.unwrap().unwrap();
+    }
+}
+
 /// With the only pool thread held, a write job stays queued: `try_into_std` must refuse, and
 /// `into_std` must wait for the write, not skip it.
 #[test]
 fn try_into_std_refuses_while_a_write_is_queued() {
     let tmp = TempDir::new();
     let path = tmp.path("f");
-    let rt = corium::runtime::Builder::new_current_thread()
-        .max_blocking_threads(1)
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let (release, held) = std::sync::mpsc::channel::<()>();
-        let blocker = corium::task::spawn_blocking(move || held.recv());
+    one_pool_thread().block_on(async {
+        let pool = HeldPool::hold();
         let mut file = File::from_std(std::fs::File::create(&path).unwrap());
         // Under the 256 KiB write queue, so it is accepted without the pool.
         file.write_all(&pattern(200_000, 6)).await.unwrap();
@@ -148,8 +170,7 @@ fn try_into_std_refuses_while_a_write_is_queued() {
             Ok(_) => panic!("try_into_std succeeded with a write queued"),
             Err(file) => file,
         };
-        release.send(()).unwrap();
-        blocker.await.unwrap().unwrap();
+        pool.free().await;
         let std = file.into_std().await;
         assert_eq!(std.metadata().unwrap().len(), 200_000);
         let file = File::from(std);
@@ -169,13 +190,8 @@ fn queued_writes_are_bounded_while_the_pool_is_busy() {
     const CHUNK: usize = 256 * 1024;
     let tmp = TempDir::new();
     let path = tmp.path("f");
-    let rt = corium::runtime::Builder::new_current_thread()
-        .max_blocking_threads(1)
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let (release, held) = std::sync::mpsc::channel::<()>();
-        let blocker = corium::task::spawn_blocking(move || held.recv());
+    one_pool_thread().block_on(async {
+        let pool = HeldPool::hold();
         let mut file = File::from_std(std::fs::File::create(&path).unwrap());
         let data = pattern(4 << 20, 7);
         assert_eq!(file.write(&data).await.unwrap(), CHUNK);
@@ -191,8 +207,7 @@ fn queued_writes_are_bounded_while_the_pool_is_busy() {
             waits,
             "a second write was accepted beyond the 256 KiB queue"
         );
-        release.send(()).unwrap();
-        blocker.await.unwrap().unwrap();
+        pool.free().await;
         file.write_all(&data[CHUNK..]).await.unwrap();
         file.flush().await.unwrap();
         assert!(
