@@ -15,6 +15,7 @@ use crate::context;
 use crate::loom::{lock, Condvar, Mutex};
 use crate::runtime::builder::ThreadConfig;
 use crate::scheduler;
+use crate::scheduler::spin::spin_until;
 use crate::task::{self, Id, JoinHandle, Notified, Schedule, Task};
 use std::cell::Cell;
 use std::collections::VecDeque;
@@ -316,13 +317,8 @@ impl Spawner {
 impl Inner {
     /// Stays awake for up to [`SPIN`] or until a spawner claims this thread.
     fn spin(&self) {
-        #[cfg(not(loom))]
-        {
-            let start = Instant::now();
-            while !self.spinner_claimed.load(Relaxed) && start.elapsed() < SPIN {
-                std::thread::yield_now();
-            }
-        }
+        let budget = u64::try_from(SPIN.as_nanos()).unwrap_or(u64::MAX);
+        spin_until(budget, || self.spinner_claimed.load(Relaxed));
     }
 
     /// A pool thread: run queued closures; idle up to `keep_alive`; exit on shutdown once the

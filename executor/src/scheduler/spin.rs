@@ -13,6 +13,10 @@
 //! sleep was short ([`SHORT_WAIT_NS`]), and never for longer than [`SPIN_NS`]. An idle thread
 //! therefore spins at most once, loses the bet, sleeps long, and from then on sleeps at once;
 //! a thread in a ping-pong keeps spinning as long as the other side keeps answering quickly.
+//!
+//! The watching loop itself, [`spin_until`], also keeps a blocking-pool thread that has just
+//! finished a closure awake for the next one (`blocking.rs`, unconditionally: a spawner claims
+//! it under the pool's lock).
 
 use corium_selector_sys::monotonic_nanos;
 
@@ -33,31 +37,10 @@ pub(crate) struct Spin {
 
 impl Spin {
     /// Spins until `ready()` returns `true` (then returns `true`), for at most [`SPIN_NS`];
-    /// returns `false` at once if the last sleep was long (or under loom, whose model has no
-    /// clock).
+    /// returns `false` at once if the last sleep was long.
     #[inline]
-    pub(crate) fn spin(&self, mut ready: impl FnMut() -> bool) -> bool {
-        if !self.last_sleep_was_short || cfg!(loom) {
-            return false;
-        }
-        let start = monotonic_nanos();
-        let mut spins = 0u32;
-        loop {
-            if ready() {
-                return true;
-            }
-            spins += 1;
-            if spins < SPINS_BEFORE_YIELD {
-                std::hint::spin_loop();
-                continue;
-            }
-            // Give the core to any other runnable thread (on a machine with fewer cores than
-            // busy threads, it may be the very thread we are waiting for).
-            std::thread::yield_now();
-            if monotonic_nanos().wrapping_sub(start) > SPIN_NS {
-                return false;
-            }
-        }
+    pub(crate) fn spin(&self, ready: impl FnMut() -> bool) -> bool {
+        self.last_sleep_was_short && spin_until(SPIN_NS, ready)
     }
 
     /// Records a sleep from `slept_at` to `woke_at`, during which an unpark that last came at
@@ -73,6 +56,33 @@ impl Spin {
             woke_at
         };
         self.last_sleep_was_short = ended.wrapping_sub(slept_at) < SHORT_WAIT_NS;
+    }
+}
+
+/// Watches `ready()` for up to `budget_ns` nanoseconds: a few dozen `pause` spins, then
+/// yielding the core at each turn. `true` once `ready()` is; `false` when the budget runs out,
+/// or at once under loom, whose model has no clock.
+pub(crate) fn spin_until(budget_ns: u64, mut ready: impl FnMut() -> bool) -> bool {
+    if cfg!(loom) {
+        return false;
+    }
+    let start = monotonic_nanos();
+    let mut spins = 0u32;
+    loop {
+        if ready() {
+            return true;
+        }
+        spins += 1;
+        if spins < SPINS_BEFORE_YIELD {
+            std::hint::spin_loop();
+            continue;
+        }
+        // Give the core to any other runnable thread (on a machine with fewer cores than
+        // busy threads, it may be the very thread we are waiting for).
+        std::thread::yield_now();
+        if monotonic_nanos().wrapping_sub(start) > budget_ns {
+            return false;
+        }
     }
 }
 
