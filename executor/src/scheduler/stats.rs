@@ -72,7 +72,7 @@ pub(crate) struct WorkerMetrics {
 #[derive(Default)]
 pub(crate) struct BusyTime {
     total_nanos: AtomicU64,
-    /// Nanoseconds since [`epoch`] when the current stretch began; 0 while parked.
+    /// The monotonic clock (nanoseconds) when the current stretch began; 0 while parked.
     since: AtomicU64,
 }
 
